@@ -1,0 +1,81 @@
+/**
+ * `createDb` opens the database: embedded PGlite (real PostgreSQL in WASM) in a data directory by
+ * default, or a PostgreSQL server when a URL is given. Both are normalised to behave alike:
+ * int8 and numeric come back as JS numbers, and the session time zone is UTC.
+ */
+import { PGlite } from '@electric-sql/pglite';
+import { Kysely, PostgresDialect } from 'kysely';
+import { PGliteDialect } from 'kysely-pglite-dialect';
+import pg from 'pg';
+import { acquireLockFile } from './lock-file.ts';
+import type { Database } from './schema.ts';
+
+export type DbTarget =
+  | { kind: 'postgres'; url: string; searchPath?: string; maxConnections?: number }
+  /** `dataDir: null` is an in-memory database (tests). */
+  | { kind: 'pglite'; dataDir: string | null };
+
+export type DbHandle = {
+  db: Kysely<Database>;
+  kind: DbTarget['kind'];
+  close: () => Promise<void>;
+};
+
+const INT8_OID = 20;
+const NUMERIC_OID = 1700;
+
+function toNumber(value: string): number {
+  return Number(value);
+}
+
+export async function createDb(target: DbTarget): Promise<DbHandle> {
+  if (target.kind === 'postgres') {
+    const options = ['-c TimeZone=UTC'];
+    if (target.searchPath) options.push(`-c search_path=${target.searchPath}`);
+    const pool = new pg.Pool({
+      connectionString: target.url,
+      max: target.maxConnections ?? 10,
+      options: options.join(' '),
+      types: {
+        getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+          oid === INT8_OID || oid === NUMERIC_OID
+            ? toNumber
+            : pg.types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser,
+      },
+    });
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    return { db, kind: 'postgres', close: () => db.destroy() };
+  }
+
+  const lock = target.dataDir === null ? null : acquireLockFile(target.dataDir);
+  try {
+    const pglite = new PGlite({
+      ...(target.dataDir === null ? {} : { dataDir: target.dataDir }),
+      parsers: { [INT8_OID]: toNumber, [NUMERIC_OID]: toNumber },
+    });
+    await pglite.waitReady;
+    await pglite.exec(`SET TIME ZONE 'UTC'`);
+    const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
+    return {
+      db,
+      kind: 'pglite',
+      close: async () => {
+        try {
+          await db.destroy();
+        } finally {
+          lock?.release();
+        }
+      },
+    };
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
+}
+
+/** The target a config names: PostgreSQL when a URL is set, else PGlite in the data directory. */
+export function dbTargetFor(config: { databaseUrl: string | undefined; dataDir: string }): DbTarget {
+  return config.databaseUrl
+    ? { kind: 'postgres', url: config.databaseUrl }
+    : { kind: 'pglite', dataDir: `${config.dataDir.replace(/\/+$/, '')}/pglite` };
+}

@@ -1,0 +1,32 @@
+/**
+ * Migrations are listed in code (a file-based provider breaks under bundlers and vitest), named by
+ * timestamp, and frozen once landed.
+ */
+import { type Kysely, type Migration, type MigrationResultSet, Migrator } from 'kysely';
+import * as foundation from './migrations/20261123_0001_foundation.ts';
+import type { Database } from './schema.ts';
+
+export const MIGRATIONS: Record<string, Migration> = {
+  '20261123_0001_foundation': foundation,
+};
+
+export type MigrationLog = (message: string) => void;
+
+export async function migrateToLatest(db: Kysely<Database>, log: MigrationLog = () => {}): Promise<string[]> {
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: async () => MIGRATIONS },
+  });
+  const result: MigrationResultSet = await migrator.migrateToLatest();
+  const applied: string[] = [];
+  for (const r of result.results ?? []) {
+    if (r.status === 'Success') applied.push(r.migrationName);
+    log(`migration ${r.migrationName}: ${r.status.toLowerCase()}`);
+  }
+  if (result.error) {
+    throw new Error(`migration failed: ${String((result.error as Error).message ?? result.error)}`, {
+      cause: result.error,
+    });
+  }
+  return applied;
+}

@@ -1,0 +1,171 @@
+import { type Expression, type SqlBool, sql } from 'kysely';
+import type { SentimentLabel } from '../../src/types.ts';
+import { jsonb } from '../json.ts';
+import type { MentionRow, SentenceScore } from '../schema.ts';
+import type { Executor } from './brands.ts';
+
+/** What an item says, once normalised: the part of a mention that comes from its source. */
+export type MentionContent = {
+  externalId: string;
+  url: string | null;
+  author: string | null;
+  title: string | null;
+  text: string;
+  publishedAt: Date | null;
+  rating: number | null;
+  language: string | null;
+};
+
+export type NewMention = MentionContent & {
+  sourceId: number;
+  fetchedAt: Date;
+  sentimentScore: number | null;
+  sentimentLabel: SentimentLabel | null;
+  sentences: SentenceScore[] | null;
+};
+
+/**
+ * Inserts mentions, skipping those already stored (unique source + external id).
+ * Returns the rows actually inserted, with their ids.
+ */
+export async function insertMentions(
+  db: Executor,
+  mentions: readonly NewMention[],
+): Promise<Array<Pick<MentionRow, 'id' | 'external_id' | 'occurred_at'>>> {
+  if (mentions.length === 0) return [];
+  return db
+    .insertInto('mentions')
+    .values(
+      mentions.map((m) => ({
+        source_id: m.sourceId,
+        external_id: m.externalId,
+        url: m.url,
+        author: m.author,
+        title: m.title,
+        text: m.text,
+        published_at: m.publishedAt,
+        fetched_at: m.fetchedAt,
+        rating: m.rating,
+        language: m.language,
+        sentiment_score: m.sentimentScore,
+        sentiment_label: m.sentimentLabel,
+        sentences: m.sentences === null ? null : jsonb(m.sentences),
+      })),
+    )
+    .onConflict((oc) => oc.columns(['source_id', 'external_id']).doNothing())
+    .returning(['id', 'external_id', 'occurred_at'])
+    .execute();
+}
+
+export type NewMatch = { mentionId: number; brandId: number; occurredAt: Date; matchedTerms: string[] };
+
+export async function insertMatches(db: Executor, matches: readonly NewMatch[]): Promise<void> {
+  if (matches.length === 0) return;
+  await db
+    .insertInto('mention_brands')
+    .values(
+      matches.map((m) => ({
+        mention_id: m.mentionId,
+        brand_id: m.brandId,
+        occurred_at: m.occurredAt,
+        matched_terms: m.matchedTerms,
+      })),
+    )
+    .onConflict((oc) => oc.doNothing())
+    .execute();
+}
+
+export type NewTheme = { mentionId: number; theme: string; sentimentScore: number | null };
+
+export async function insertThemes(db: Executor, themes: readonly NewTheme[]): Promise<void> {
+  if (themes.length === 0) return;
+  await db
+    .insertInto('mention_themes')
+    .values(
+      themes.map((t) => ({ mention_id: t.mentionId, theme: t.theme, sentiment_score: t.sentimentScore })),
+    )
+    .onConflict((oc) => oc.doNothing())
+    .execute();
+}
+
+export type MentionFilter = {
+  brandId?: number;
+  sourceId?: number;
+  label?: SentimentLabel;
+  from?: Date;
+  to?: Date;
+  /** Case-insensitive substring of title or text. */
+  q?: string;
+  /** Keyset: rows strictly after this (occurred_at desc, id desc) position. */
+  after?: { occurredAt: Date; id: number };
+  limit: number;
+};
+
+export type MentionListItem = MentionRow & {
+  source_name: string;
+  source_kind: string;
+  brands: Array<{ id: number; name: string }>;
+  themes: string[];
+};
+
+function escapeLike(value: string): string {
+  return value.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+/** Mentions newest first, with their brands and themes, paged by keyset. */
+export async function listMentions(db: Executor, filter: MentionFilter): Promise<MentionListItem[]> {
+  let query = db
+    .selectFrom('mentions as m')
+    .innerJoin('sources as s', 's.id', 'm.source_id')
+    .selectAll('m')
+    .select(['s.name as source_name', 's.kind as source_kind'])
+    .select((eb) => [
+      eb
+        .selectFrom('mention_brands as mb')
+        .innerJoin('brands as b', 'b.id', 'mb.brand_id')
+        .whereRef('mb.mention_id', '=', 'm.id')
+        .select(
+          sql<Array<{ id: number; name: string }>>`coalesce(jsonb_agg(jsonb_build_object('id', b.id,
+          'name', b.name) order by b.id), '[]'::jsonb)`.as('agg'),
+        )
+        .as('brands'),
+      eb
+        .selectFrom('mention_themes as mt')
+        .whereRef('mt.mention_id', '=', 'm.id')
+        .select(sql<string[]>`coalesce(array_agg(mt.theme order by mt.theme), '{}')`.as('agg'))
+        .as('themes'),
+    ]);
+
+  const { brandId, sourceId, label, from, to, q, after } = filter;
+  if (brandId !== undefined) {
+    query = query.where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('mention_brands as mb')
+          .select(sql`1`.as('one'))
+          .whereRef('mb.mention_id', '=', 'm.id')
+          .where('mb.brand_id', '=', brandId),
+      ),
+    );
+  }
+  if (sourceId !== undefined) query = query.where('m.source_id', '=', sourceId);
+  if (label !== undefined) query = query.where('m.sentiment_label', '=', label);
+  if (from !== undefined) query = query.where('m.occurred_at', '>=', from);
+  if (to !== undefined) query = query.where('m.occurred_at', '<', to);
+  if (q !== undefined) {
+    const pattern = `%${escapeLike(q)}%`;
+    query = query.where((eb) => eb.or([eb('m.text', 'ilike', pattern), eb('m.title', 'ilike', pattern)]));
+  }
+  if (after !== undefined) {
+    query = query.where(
+      (eb): Expression<SqlBool> =>
+        eb(eb.refTuple('m.occurred_at', 'm.id'), '<', eb.tuple(after.occurredAt, after.id)),
+    );
+  }
+  const rows = await query
+    .orderBy('m.occurred_at', 'desc')
+    .orderBy('m.id', 'desc')
+    .limit(filter.limit)
+    .execute();
+  return rows.map((row) => ({ ...row, brands: row.brands ?? [], themes: row.themes ?? [] }));
+}

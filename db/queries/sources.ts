@@ -1,0 +1,165 @@
+import { sql } from 'kysely';
+import type { Json } from '../../src/types.ts';
+import { jsonb } from '../json.ts';
+import type { SourceRow } from '../schema.ts';
+import type { Executor } from './brands.ts';
+
+export type SourceInput = {
+  name: string;
+  kind: string;
+  options: Json;
+  enabled?: boolean;
+  pollIntervalSeconds: number;
+};
+
+export function listSources(db: Executor): Promise<SourceRow[]> {
+  return db.selectFrom('sources').selectAll().orderBy('id').execute();
+}
+
+export function getSource(db: Executor, id: number): Promise<SourceRow | undefined> {
+  return db.selectFrom('sources').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+function sourceValues(input: SourceInput) {
+  return {
+    name: input.name,
+    kind: input.kind,
+    options: jsonb(input.options),
+    enabled: input.enabled ?? true,
+    poll_interval_seconds: input.pollIntervalSeconds,
+  };
+}
+
+export function insertSource(db: Executor, input: SourceInput): Promise<SourceRow> {
+  return db.insertInto('sources').values(sourceValues(input)).returningAll().executeTakeFirstOrThrow();
+}
+
+export function updateSource(
+  db: Executor,
+  id: number,
+  patch: Partial<SourceInput>,
+): Promise<SourceRow | undefined> {
+  return db
+    .updateTable('sources')
+    .set({
+      ...(patch.name === undefined ? {} : { name: patch.name }),
+      // New options describe another feed: the old cursor no longer applies.
+      ...(patch.options === undefined ? {} : { options: jsonb(patch.options), cursor: null }),
+      ...(patch.enabled === undefined ? {} : { enabled: patch.enabled }),
+      ...(patch.pollIntervalSeconds === undefined
+        ? {}
+        : { poll_interval_seconds: patch.pollIntervalSeconds }),
+      updated_at: new Date(),
+    })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirst();
+}
+
+export async function deleteSource(db: Executor, id: number): Promise<boolean> {
+  const result = await db.deleteFrom('sources').where('id', '=', id).executeTakeFirst();
+  return result.numDeletedRows > 0n;
+}
+
+/**
+ * Insert or update by name (the config file). Changing a source's kind or options resets its cursor,
+ * since the old cursor describes another feed.
+ */
+export function upsertSourceByName(db: Executor, input: SourceInput): Promise<SourceRow> {
+  return db
+    .insertInto('sources')
+    .values(sourceValues(input))
+    .onConflict((oc) =>
+      oc.column('name').doUpdateSet((eb) => ({
+        kind: eb.ref('excluded.kind'),
+        options: eb.ref('excluded.options'),
+        enabled: eb.ref('excluded.enabled'),
+        poll_interval_seconds: eb.ref('excluded.poll_interval_seconds'),
+        cursor: sql<
+          string | null
+        >`case when sources.kind = excluded.kind and sources.options = excluded.options
+          then sources.cursor else null end`,
+        updated_at: new Date(),
+      })),
+    )
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+/**
+ * Claims up to `limit` enabled sources whose poll is due, oldest first, by pushing their next poll
+ * out by a lease. Whoever claims a source polls it; if that process dies, the lease runs out and the
+ * source is due again. SKIP LOCKED lets several workers claim at once without waiting on each other.
+ */
+export async function claimDueSources(
+  db: Executor,
+  now: Date,
+  limit: number,
+  leaseSeconds: number,
+): Promise<SourceRow[]> {
+  const leaseUntil = new Date(now.getTime() + leaseSeconds * 1000);
+  return db
+    .updateTable('sources')
+    .set({ next_poll_at: leaseUntil })
+    .where('id', 'in', (eb) =>
+      eb
+        .selectFrom('sources')
+        .select('id')
+        .where('enabled', '=', true)
+        .where('next_poll_at', '<=', now)
+        .orderBy('next_poll_at')
+        .limit(limit)
+        .forUpdate()
+        .skipLocked(),
+    )
+    .returningAll()
+    .execute();
+}
+
+export function recordPollSuccess(
+  db: Executor,
+  id: number,
+  at: Date,
+  cursor: Json | null,
+  nextPollAt: Date,
+): Promise<unknown> {
+  return db
+    .updateTable('sources')
+    .set({
+      cursor: jsonb(cursor),
+      last_polled_at: at,
+      last_success_at: at,
+      consecutive_failures: 0,
+      next_poll_at: nextPollAt,
+    })
+    .where('id', '=', id)
+    .execute();
+}
+
+/** Max back-off after repeated failures, unless the source's own interval is longer. */
+export const MAX_BACKOFF_SECONDS = 6 * 3600;
+
+/**
+ * Records a failed poll and backs off: the next poll waits interval × 2^failures, capped at
+ * MAX_BACKOFF_SECONDS (or the interval itself if that is longer).
+ */
+export function recordPollFailure(
+  db: Executor,
+  id: number,
+  at: Date,
+  error: string,
+): Promise<SourceRow | undefined> {
+  return db
+    .updateTable('sources')
+    .set((eb) => ({
+      last_polled_at: at,
+      last_error: error.slice(0, 2000),
+      last_error_at: at,
+      consecutive_failures: eb('consecutive_failures', '+', 1),
+      next_poll_at: sql<Date>`${at}::timestamptz + make_interval(secs => greatest(poll_interval_seconds,
+        least(poll_interval_seconds * power(2, least(consecutive_failures + 1, 20)), ${MAX_BACKOFF_SECONDS})))`,
+    }))
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirst();
+}

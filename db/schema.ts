@@ -1,0 +1,88 @@
+/**
+ * The one `Database` interface: a row type per table, snake_case columns as in SQL.
+ */
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { BrandKind, Json, SentimentLabel } from '../src/types.ts';
+
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type JsonColumn<T = Json> = ColumnType<T, string, string>;
+
+export interface BrandsTable {
+  id: Generated<number>;
+  name: string;
+  kind: BrandKind;
+  include_terms: string[];
+  exclude_terms: string[];
+  created_at: Generated<Date>;
+  updated_at: Timestamp;
+}
+
+export interface SourcesTable {
+  id: Generated<number>;
+  name: string;
+  kind: string;
+  options: JsonColumn;
+  enabled: Generated<boolean>;
+  poll_interval_seconds: number;
+  cursor: JsonColumn<Json | null> | null;
+  next_poll_at: Timestamp;
+  last_polled_at: Date | null;
+  last_success_at: Date | null;
+  last_error: string | null;
+  last_error_at: Date | null;
+  consecutive_failures: Generated<number>;
+  created_at: Generated<Date>;
+  updated_at: Timestamp;
+}
+
+export interface MentionsTable {
+  id: Generated<number>;
+  source_id: number;
+  external_id: string;
+  url: string | null;
+  author: string | null;
+  title: string | null;
+  text: string;
+  published_at: Date | null;
+  fetched_at: Timestamp;
+  /** published_at, or fetched_at where the upstream gave no usable date (generated column). */
+  occurred_at: ColumnType<Date, never, never>;
+  rating: number | null;
+  language: string | null;
+  sentiment_score: number | null;
+  sentiment_label: SentimentLabel | null;
+  sentences: JsonColumn<SentenceScore[] | null> | null;
+}
+
+export type SentenceScore = { text: string; score: number };
+
+export interface MentionBrandsTable {
+  mention_id: number;
+  brand_id: number;
+  /** Copied from the mention so brand trends read one index. */
+  occurred_at: Date;
+  matched_terms: string[];
+}
+
+export interface MentionThemesTable {
+  mention_id: number;
+  theme: string;
+  sentiment_score: number | null;
+}
+
+export interface Database {
+  brands: BrandsTable;
+  sources: SourcesTable;
+  mentions: MentionsTable;
+  mention_brands: MentionBrandsTable;
+  mention_themes: MentionThemesTable;
+}
+
+export type BrandRow = Selectable<BrandsTable>;
+export type NewBrandRow = Insertable<BrandsTable>;
+export type BrandUpdate = Updateable<BrandsTable>;
+export type SourceRow = Selectable<SourcesTable>;
+export type NewSourceRow = Insertable<SourcesTable>;
+export type SourceUpdate = Updateable<SourcesTable>;
+export type MentionRow = Selectable<MentionsTable>;
+export type NewMentionRow = Insertable<MentionsTable>;

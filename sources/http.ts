@@ -1,0 +1,222 @@
+/**
+ * The one HTTP client every connector uses: a timeout on the whole exchange, a cap on the body size,
+ * conditional GET (ETag / Last-Modified, 304 = nothing new), and bounded retries of transient
+ * failures (network errors, 5xx, 429) that honour Retry-After.
+ */
+
+export type UpstreamErrorKind = 'timeout' | 'network' | 'http' | 'too_large' | 'invalid';
+
+/** A failure talking to an upstream; its message is what source health shows. */
+export class UpstreamError extends Error {
+  override name = 'UpstreamError';
+  constructor(
+    readonly kind: UpstreamErrorKind,
+    message: string,
+    readonly status?: number,
+    readonly retryAfterMs?: number,
+  ) {
+    super(message);
+  }
+}
+
+export type HttpRequest = {
+  url: string;
+  headers?: Record<string, string>;
+  /** Validators from the previous response, for a conditional GET. */
+  etag?: string | null;
+  lastModified?: string | null;
+  timeoutMs?: number;
+  maxBytes?: number;
+};
+
+export type HttpResponse = {
+  status: number;
+  notModified: boolean;
+  /** Final URL after redirects. */
+  url: string;
+  headers: Headers;
+  body: Uint8Array;
+};
+
+export type HttpClient = { get: (request: HttpRequest) => Promise<HttpResponse> };
+
+export type HttpClientOptions = {
+  fetch?: typeof fetch;
+  userAgent?: string;
+  timeoutMs?: number;
+  maxBytes?: number;
+  /** Retries after the first try, for transient failures. */
+  retries?: number;
+  /** Longest Retry-After we wait for in-process; longer ones fail the poll (the source backs off). */
+  maxRetryAfterMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+};
+
+export const DEFAULT_TIMEOUT_MS = 15_000;
+export const DEFAULT_MAX_BYTES = 10 * 1024 * 1024;
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Retry-After as milliseconds: delta-seconds or an HTTP date. */
+export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
+  if (!value) return undefined;
+  const trimmed = value.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
+  const at = Date.parse(trimmed);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+async function readCapped(response: Response, maxBytes: number, url: string): Promise<Uint8Array> {
+  const declared = Number(response.headers.get('content-length'));
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    await response.body?.cancel();
+    throw new UpstreamError(
+      'too_large',
+      `${url}: response of ${declared} bytes exceeds the ${maxBytes}-byte cap`,
+    );
+  }
+  if (!response.body) return new Uint8Array();
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel();
+      throw new UpstreamError('too_large', `${url}: response exceeds the ${maxBytes}-byte cap`);
+    }
+    chunks.push(value);
+  }
+  const body = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    body.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return body;
+}
+
+function isTransient(error: unknown): error is UpstreamError {
+  if (!(error instanceof UpstreamError)) return false;
+  if (error.kind === 'network' || error.kind === 'timeout') return true;
+  return error.kind === 'http' && error.status !== undefined && (error.status === 429 || error.status >= 500);
+}
+
+export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
+  const doFetch = options.fetch ?? globalThis.fetch;
+  const userAgent = options.userAgent ?? 'earshot/0.1 (+https://github.com/earshot/earshot)';
+  const retries = options.retries ?? 2;
+  const maxRetryAfterMs = options.maxRetryAfterMs ?? 30_000;
+  const sleep = options.sleep ?? defaultSleep;
+
+  async function once(request: HttpRequest): Promise<HttpResponse> {
+    const timeoutMs = request.timeoutMs ?? options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const maxBytes = request.maxBytes ?? options.maxBytes ?? DEFAULT_MAX_BYTES;
+    const headers: Record<string, string> = {
+      'user-agent': userAgent,
+      accept: '*/*',
+      ...request.headers,
+    };
+    if (request.etag) headers['if-none-match'] = request.etag;
+    if (request.lastModified) headers['if-modified-since'] = request.lastModified;
+    // One signal covers connect, headers and the whole body: a slow drip cannot outlast it.
+    const signal = AbortSignal.timeout(timeoutMs);
+    try {
+      const response = await doFetch(request.url, { headers, signal, redirect: 'follow' });
+      if (response.status === 304) {
+        await response.body?.cancel();
+        return {
+          status: 304,
+          notModified: true,
+          url: response.url,
+          headers: response.headers,
+          body: new Uint8Array(),
+        };
+      }
+      if (!response.ok) {
+        await response.body?.cancel();
+        throw new UpstreamError(
+          'http',
+          `${request.url}: HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}`,
+          response.status,
+          parseRetryAfter(response.headers.get('retry-after')),
+        );
+      }
+      const body = await readCapped(response, maxBytes, request.url);
+      return {
+        status: response.status,
+        notModified: false,
+        url: response.url,
+        headers: response.headers,
+        body,
+      };
+    } catch (error) {
+      if (error instanceof UpstreamError) throw error;
+      if (signal.aborted)
+        throw new UpstreamError('timeout', `${request.url}: no complete answer within ${timeoutMs} ms`);
+      const cause = (error as Error & { cause?: { code?: string; message?: string } }).cause;
+      const detail = cause?.code ?? cause?.message ?? (error as Error).message;
+      throw new UpstreamError('network', `${request.url}: ${detail}`);
+    }
+  }
+
+  return {
+    async get(request) {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return await once(request);
+        } catch (error) {
+          if (!isTransient(error) || attempt >= retries) throw error;
+          const wait = error.retryAfterMs ?? 250 * 2 ** attempt;
+          if (wait > maxRetryAfterMs) throw error;
+          await sleep(wait);
+        }
+      }
+    },
+  };
+}
+
+/**
+ * The charset of a text body: the Content-Type's charset, else an XML declaration's encoding,
+ * else UTF-8, else (bytes that are not valid UTF-8 and nothing declared) windows-1252, the usual
+ * legacy encoding of undeclared feeds. Invalid bytes become U+FFFD, never a crash.
+ */
+// Node ≥ 20.18.3 decodes windows-1252 (and its aliases latin1, iso-8859-1, us-ascii) as ISO-8859-1: bytes
+// 0x80–0x9F come out as C1 controls instead of € ‚ „ … ‘ ’ “ ” – — ™ (nodejs/node#60888). Map them back
+// per the WHATWG index; on a Node without the bug there is nothing left to map.
+const WINDOWS_1252_HIGH = [
+  0x20ac, 0x81, 0x201a, 0x192, 0x201e, 0x2026, 0x2020, 0x2021, 0x2c6, 0x2030, 0x160, 0x2039, 0x152, 0x8d,
+  0x17d, 0x8f, 0x90, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x2dc, 0x2122, 0x161, 0x203a,
+  0x153, 0x9d, 0x17e, 0x178,
+];
+
+function decodeAs(label: string, body: Uint8Array): string {
+  const decoder = new TextDecoder(label);
+  const text = decoder.decode(body);
+  if (decoder.encoding !== 'windows-1252') return text;
+  return text.replace(/[\u0080-\u009f]/g, (c) =>
+    String.fromCharCode(WINDOWS_1252_HIGH[c.charCodeAt(0) - 0x80] ?? 0xfffd),
+  );
+}
+
+export function decodeBody(body: Uint8Array, contentType: string | null): string {
+  let charset = /charset\s*=\s*"?([\w.:-]+)/i.exec(contentType ?? '')?.[1];
+  if (!charset) {
+    const head = new TextDecoder('latin1').decode(body.subarray(0, 200));
+    charset = /^\s*<\?xml[^>]*encoding\s*=\s*["']([\w.:-]+)["']/i.exec(head)?.[1];
+  }
+  if (charset) {
+    try {
+      return decodeAs(charset, body);
+    } catch {
+      // Unknown label: fall through to detection.
+    }
+  }
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(body);
+  } catch {
+    return decodeAs('windows-1252', body);
+  }
+}

@@ -1,0 +1,47 @@
+/**
+ * The `Source` contract: one connector per upstream kind. A connector fetches what is new since
+ * its cursor and returns raw items; it never touches the database. Normalising, brand matching,
+ * de-duplication and analysis happen in `src/ingest/`.
+ */
+import type { z } from 'zod';
+import type { Json } from '../src/types.ts';
+import type { HttpClient } from './http.ts';
+
+export type RawItem = {
+  /** Stable id of the item at its source (guid, id, link…); unique per source. */
+  externalId: string;
+  url: string | null;
+  author: string | null;
+  title: string | null;
+  /** The body, as HTML or plain text. */
+  content: string;
+  contentType: 'html' | 'text';
+  /** Null when the upstream gave no usable date. */
+  publishedAt: Date | null;
+  /** Star rating 1..5, for reviews. */
+  rating: number | null;
+  /** Language the upstream declares (BCP 47), if any. */
+  language: string | null;
+};
+
+export type FetchResult = {
+  items: RawItem[];
+  /** The cursor to store once these items are committed; never stored before. */
+  cursor: Json | null;
+  /** The upstream said nothing changed (HTTP 304). */
+  notModified: boolean;
+};
+
+export type FetchContext<Options> = {
+  options: Options;
+  cursor: Json | null;
+  http: HttpClient;
+  now: Date;
+};
+
+export interface SourceConnector<Options = unknown> {
+  kind: string;
+  /** Validates a source's options when it is created or updated. */
+  optionsSchema: z.ZodType<Options>;
+  fetchNew(ctx: FetchContext<Options>): Promise<FetchResult>;
+}

@@ -1,0 +1,70 @@
+/**
+ * `createApp(deps)`: the whole HTTP API as a Hono app, with no runtime of its own (Node, Workers and
+ * tests all call this). Errors leave in one JSON envelope; unknown errors become a generic 500 and
+ * their stack goes to the log only.
+ */
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
+import { type RequestIdVariables, requestId } from 'hono/request-id';
+import type { Deps } from './deps.ts';
+import { AppError, type ErrorCode, errorBody } from './errors.ts';
+import { brandRoutes } from './routes/brands.ts';
+import { healthRoutes } from './routes/health.ts';
+import { mentionRoutes } from './routes/mentions.ts';
+import { sourceRoutes } from './routes/sources.ts';
+
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+function codeForStatus(status: number): ErrorCode {
+  if (status === 404) return 'not_found';
+  if (status === 405) return 'method_not_allowed';
+  if (status === 413) return 'payload_too_large';
+  if (status === 415) return 'unsupported_media_type';
+  if (status >= 400 && status < 500) return 'validation_failed';
+  return 'internal';
+}
+
+export function createApp(deps: Deps) {
+  const app = new Hono<{ Variables: RequestIdVariables }>();
+  app.use('*', requestId());
+  app.use(
+    '/api/*',
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: () => {
+        throw new AppError('payload_too_large', `request body exceeds ${MAX_BODY_BYTES} bytes`);
+      },
+    }),
+  );
+
+  app.route('/health', healthRoutes(deps));
+  app.route('/api/brands', brandRoutes(deps));
+  app.route('/api/sources', sourceRoutes(deps));
+  app.route('/api/mentions', mentionRoutes(deps));
+
+  app.notFound((c) =>
+    c.json(
+      errorBody(new AppError('not_found', `no route for ${c.req.method} ${c.req.path}`), c.get('requestId')),
+      404,
+    ),
+  );
+
+  app.onError((error, c) => {
+    const id = c.get('requestId') ?? 'unknown';
+    if (error instanceof AppError) return c.json(errorBody(error, id), error.status);
+    if (error instanceof HTTPException && error.status < 500) {
+      const appError = new AppError(codeForStatus(error.status), error.message || 'bad request');
+      return c.json(errorBody(appError, id), appError.status);
+    }
+    deps.logger.error(
+      { err: error, requestId: id, method: c.req.method, path: c.req.path },
+      'unhandled error',
+    );
+    return c.json(errorBody(new AppError('internal', 'internal error'), id), 500);
+  });
+
+  return app;
+}
+
+export type App = ReturnType<typeof createApp>;

@@ -1,0 +1,66 @@
+/**
+ * Building the dependencies on Node: open and migrate the database, load the NLP model once,
+ * create the HTTP client and connector registry. Used by the server entry and the CLI.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { createDb, type DbTarget, dbTargetFor } from '../db/create-db.ts';
+import { migrateToLatest } from '../db/migrate.ts';
+import { createHttpClient } from '../sources/http.ts';
+import { createConnectorRegistry } from '../sources/index.ts';
+import { applyConfig } from './catalog/apply-config.ts';
+import type { Config } from './config.ts';
+import type { Deps } from './deps.ts';
+import { AppError } from './errors.ts';
+import type { Logger } from './logger.ts';
+import { createAnalyzer } from './nlp/analyzer.ts';
+
+export const DEFAULT_CONFIG_FILE = 'earshot.config.json';
+
+export type Runtime = { deps: Deps; close: () => Promise<void> };
+
+export async function openRuntime(
+  config: Pick<Config, 'databaseUrl' | 'dataDir'>,
+  logger: Logger,
+  target: DbTarget = dbTargetFor(config),
+): Promise<Runtime> {
+  const handle = await createDb(target);
+  try {
+    await migrateToLatest(handle.db, (message) => logger.info(message));
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
+  const deps: Deps = {
+    db: handle.db,
+    dbKind: handle.kind,
+    analyzer: createAnalyzer(),
+    http: createHttpClient(),
+    connectors: createConnectorRegistry(),
+    logger,
+    now: () => new Date(),
+  };
+  return { deps, close: handle.close };
+}
+
+/** The config file to apply: the one named, else ./earshot.config.json if present. */
+export function resolveConfigFile(configPath: string | undefined): string | undefined {
+  if (configPath) return resolve(configPath);
+  return existsSync(DEFAULT_CONFIG_FILE) ? resolve(DEFAULT_CONFIG_FILE) : undefined;
+}
+
+export async function applyConfigFile(deps: Deps, path: string): Promise<void> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new Error(`cannot read config file ${path}: ${(error as Error).message}`);
+  }
+  try {
+    const applied = await applyConfig({ deps, input: parsed });
+    deps.logger.info({ path, ...applied }, 'config file applied');
+  } catch (error) {
+    if (error instanceof AppError) throw new Error(`config file ${path}: ${error.message}`);
+    throw error;
+  }
+}

@@ -1,0 +1,33 @@
+/**
+ * The config file (`earshot.config.json`): brands and sources declared up front, applied at start.
+ * Applying is idempotent: entries are matched by name, created or updated; nothing is deleted (remove
+ * a brand or source through the API).
+ */
+import { z } from 'zod';
+import type { Deps } from '../deps.ts';
+import { parseInput } from '../errors.ts';
+import { BrandInput, upsertBrand } from './brands.ts';
+import { SourceInput, upsertSource } from './sources.ts';
+
+export const ConfigFile = z.strictObject({
+  $schema: z.string().optional(),
+  brands: z.array(BrandInput).default([]),
+  sources: z.array(SourceInput).default([]),
+});
+export type ConfigFile = z.input<typeof ConfigFile>;
+
+export async function applyConfig({
+  deps,
+  input,
+}: {
+  deps: Deps;
+  input: unknown;
+}): Promise<{ brands: number; sources: number }> {
+  const config = parseInput(ConfigFile, input, 'config file');
+  await deps.db.transaction().execute(async (tx) => {
+    const txDeps = { ...deps, db: tx };
+    for (const brand of config.brands) await upsertBrand({ deps: txDeps, input: brand });
+    for (const source of config.sources) await upsertSource({ deps: txDeps, input: source });
+  });
+  return { brands: config.brands.length, sources: config.sources.length };
+}

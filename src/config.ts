@@ -1,0 +1,64 @@
+/**
+ * Configuration: the environment is parsed once, here, with zod; everything else gets a `Config`.
+ * No other module reads `process.env`.
+ */
+import { z } from 'zod';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const optionalString = z
+  .string()
+  .trim()
+  .transform((value) => (value === '' ? undefined : value))
+  .optional();
+
+export const EnvSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().trim().min(1).default('127.0.0.1'),
+  DATABASE_URL: optionalString.pipe(z.url({ protocol: /^postgres(ql)?$/ }).optional()),
+  EARSHOT_DATA_DIR: z.string().trim().min(1).default('./data'),
+  EARSHOT_CONFIG: optionalString,
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  EARSHOT_SCHEDULER: z.enum(['on', 'off']).default('on'),
+  /** Most sources polled at once by one process. */
+  EARSHOT_POLL_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+});
+
+export type Config = {
+  port: number;
+  host: string;
+  databaseUrl: string | undefined;
+  dataDir: string;
+  configPath: string | undefined;
+  logLevel: (typeof LOG_LEVELS)[number];
+  scheduler: boolean;
+  pollConcurrency: number;
+};
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export function parseConfig(env: Record<string, string | undefined>): Config {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    databaseUrl: e.DATABASE_URL,
+    dataDir: e.EARSHOT_DATA_DIR,
+    configPath: e.EARSHOT_CONFIG,
+    logLevel: e.LOG_LEVEL,
+    scheduler: e.EARSHOT_SCHEDULER === 'on',
+    pollConcurrency: e.EARSHOT_POLL_CONCURRENCY,
+  };
+}
+
+/** The one place that reads the process environment. */
+export function loadConfig(): Config {
+  return parseConfig(process.env);
+}

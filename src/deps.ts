@@ -1,0 +1,17 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/schema.ts';
+import type { HttpClient } from '../sources/http.ts';
+import type { ConnectorRegistry } from '../sources/index.ts';
+import type { Logger } from './logger.ts';
+import type { Analyzer } from './nlp/analyzer.ts';
+
+/** Everything domain verbs need, built once by a runtime entry and passed in. */
+export type Deps = {
+  db: Kysely<Database>;
+  dbKind: 'pglite' | 'postgres';
+  analyzer: Analyzer;
+  http: HttpClient;
+  connectors: ConnectorRegistry;
+  logger: Logger;
+  now: () => Date;
+};

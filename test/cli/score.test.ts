@@ -1,0 +1,85 @@
+import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { scoreStream } from '../../src/cli/score.ts';
+import { testAnalyzer } from '../helpers/deps.ts';
+
+const BIN = resolve(import.meta.dirname, '../../bin/earshot.js');
+
+async function* linesOf(text: string) {
+  for (const line of text.split('\n')) yield line;
+}
+
+function runCli(
+  args: string[],
+  stdin: string,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolvePromise({ code, stdout, stderr }));
+    child.stdin.end(stdin);
+  });
+}
+
+describe('earshot score', () => {
+  it('answers every line in input order, with an error line for bad ones', async () => {
+    const input = [
+      JSON.stringify({ id: 'a', text: 'I love this product, it is wonderful.' }),
+      'this is not json',
+      JSON.stringify({ id: 7, text: 'Worst support ever. Awful.' }),
+      JSON.stringify({ id: 'no-text' }),
+      '',
+      JSON.stringify({ id: 'r', text: 'It came on Monday.', rating: 1 }),
+      JSON.stringify({ id: 'bad-rating', text: 'x', rating: 11 }),
+      JSON.stringify([1, 2]),
+    ].join('\n');
+    const out: string[] = [];
+    const summary = await scoreStream(testAnalyzer(), linesOf(input), (chunk) => {
+      out.push(chunk);
+    });
+    const lines = out
+      .join('')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.id)).toEqual(['a', null, 7, 'no-text', 'r', 'bad-rating', null]);
+    expect(lines[0].sentiment.label).toBe('positive');
+    expect(lines[2].sentiment.label).toBe('negative');
+    expect(lines[4].sentiment.label).toBe('negative');
+    expect(lines[1].error.code).toBe('invalid_json');
+    expect(lines[1].line).toBe(2);
+    expect(lines[3].error.code).toBe('invalid_input');
+    expect(lines[5].error.message).toContain('rating');
+    expect(Array.isArray(lines[0].themes)).toBe(true);
+    expect(summary).toEqual({ lines: 8, scored: 3, errors: 4 });
+  });
+
+  it('runs as `earshot score` from the bin, streaming JSON lines', async () => {
+    const input = `${Array.from({ length: 600 }, (_, i) => JSON.stringify({ id: i, text: i % 2 ? 'great' : 'awful' })).join('\n')}\n`;
+    const { code, stdout, stderr } = await runCli(['score'], input);
+    expect(code, stderr).toBe(0);
+    const lines = stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(600);
+    expect(lines.map((l) => l.id)).toEqual(Array.from({ length: 600 }, (_, i) => i));
+    expect(lines[0].sentiment).toEqual({ score: expect.any(Number), label: 'negative' });
+    expect(lines[1].sentiment.label).toBe('positive');
+  });
+
+  it('prints usage and exits 2 for an unknown command', async () => {
+    const { code, stderr } = await runCli(['frobnicate'], '');
+    expect(code).toBe(2);
+    expect(stderr).toContain('usage: earshot');
+  });
+});

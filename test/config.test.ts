@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, parseConfig } from '../src/config.ts';
+
+describe('config', () => {
+  it('has working defaults', () => {
+    expect(parseConfig({})).toEqual({
+      port: 3000,
+      host: '127.0.0.1',
+      databaseUrl: undefined,
+      dataDir: './data',
+      configPath: undefined,
+      logLevel: 'info',
+      scheduler: true,
+      pollConcurrency: 4,
+    });
+  });
+
+  it('reads every setting', () => {
+    const config = parseConfig({
+      PORT: '8080',
+      HOST: '0.0.0.0',
+      DATABASE_URL: 'postgres://u:p@db:5432/earshot',
+      EARSHOT_DATA_DIR: '/var/lib/earshot',
+      EARSHOT_CONFIG: 'my.json',
+      LOG_LEVEL: 'debug',
+      EARSHOT_SCHEDULER: 'off',
+      EARSHOT_POLL_CONCURRENCY: '8',
+    });
+    expect(config).toMatchObject({
+      port: 8080,
+      databaseUrl: 'postgres://u:p@db:5432/earshot',
+      scheduler: false,
+    });
+  });
+
+  it('treats an empty DATABASE_URL as unset', () => {
+    expect(parseConfig({ DATABASE_URL: '' }).databaseUrl).toBeUndefined();
+  });
+
+  it('fails loudly, naming the bad setting', () => {
+    expect(() => parseConfig({ PORT: 'eighty' })).toThrow(ConfigError);
+    expect(() => parseConfig({ PORT: 'eighty' })).toThrow(/PORT/);
+    expect(() => parseConfig({ DATABASE_URL: 'mysql://x' })).toThrow(/DATABASE_URL/);
+    expect(() => parseConfig({ LOG_LEVEL: 'loud' })).toThrow(/LOG_LEVEL/);
+  });
+});

@@ -1,0 +1,28 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../../db/schema.ts';
+import { createHttpClient } from '../../sources/http.ts';
+import { createConnectorRegistry } from '../../sources/index.ts';
+import type { Deps } from '../../src/deps.ts';
+import { silentLogger } from '../../src/logger.ts';
+import { type Analyzer, createAnalyzer } from '../../src/nlp/analyzer.ts';
+
+let analyzer: Analyzer | undefined;
+
+/** One analyzer per test process: loading the model is the slow part. */
+export function testAnalyzer(): Analyzer {
+  analyzer ??= createAnalyzer();
+  return analyzer;
+}
+
+export function createTestDeps(db: Kysely<Database>, overrides: Partial<Deps> = {}): Deps {
+  return {
+    db,
+    dbKind: process.env.TEST_DATABASE_URL ? 'postgres' : 'pglite',
+    analyzer: testAnalyzer(),
+    http: createHttpClient({ retries: 0, timeoutMs: 2_000 }),
+    connectors: createConnectorRegistry(),
+    logger: silentLogger,
+    now: () => new Date(),
+    ...overrides,
+  };
+}

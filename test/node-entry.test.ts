@@ -1,0 +1,138 @@
+/**
+ * The Node entry end to end, as a user runs it: a real process with a config file, serving HTTP,
+ * polling a feed from a local fake upstream, refusing a second process on the same data directory,
+ * and stopping cleanly on SIGTERM. Runs on PGlite, and also on PostgreSQL when TEST_DATABASE_URL is set.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TEST_DATABASE_URL } from './helpers/db.ts';
+import { type FakeUpstream, serveFeed, startFakeUpstream } from './helpers/fake-upstream.ts';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const FEED = `<?xml version="1.0"?><rss version="2.0"><channel><title>t</title><link>https://example.com</link>
+<description>d</description>
+<item><guid>n1</guid><title>Acme support was rude and slow</title><description>Awful experience with Acme.</description>
+<pubDate>Mon, 16 Nov 2026 10:00:00 GMT</pubDate></item>
+<item><guid>n2</guid><title>Acme is great</title><description>I love the new Acme app.</description>
+<pubDate>Mon, 16 Nov 2026 11:00:00 GMT</pubDate></item>
+</channel></rss>`;
+
+type Started = { child: ChildProcess; url: string; output: () => string };
+
+function startEarshot(env: Record<string, string>): Promise<Started> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/node.ts'], {
+    cwd: ROOT,
+    env: { ...process.env, PORT: '0', LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  return new Promise((resolvePromise, reject) => {
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /earshot listening on (http:\/\/\S+)/.exec(output);
+      if (match?.[1]) resolvePromise({ child, url: match[1], output: () => output });
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.on('exit', (code) => reject(new Error(`earshot exited with ${code} before listening:\n${output}`)));
+  });
+}
+
+function exitOf(child: ChildProcess): Promise<number | null> {
+  return new Promise((resolvePromise) => {
+    if (child.exitCode !== null) resolvePromise(child.exitCode);
+    else child.on('exit', (code) => resolvePromise(code));
+  });
+}
+
+async function json(url: string, init?: RequestInit) {
+  const res = await fetch(url, init);
+  const text = await res.text();
+  expect(res.ok, `${init?.method ?? 'GET'} ${url} -> ${res.status}: ${text}`).toBe(true);
+  return JSON.parse(text);
+}
+
+describe('npm start (src/node.ts)', () => {
+  let upstream: FakeUpstream;
+  let dir: string;
+  let databaseUrl: string | undefined;
+  let dropDatabase: (() => Promise<void>) | undefined;
+
+  beforeAll(async () => {
+    upstream = await startFakeUpstream();
+    upstream.on('/feed', serveFeed(FEED));
+    dir = mkdtempSync(join(tmpdir(), 'earshot-e2e-'));
+    writeFileSync(
+      join(dir, 'config.json'),
+      JSON.stringify({
+        brands: [{ name: 'Acme' }],
+        sources: [
+          { name: 'feed', kind: 'rss', options: { url: upstream.url('/feed') }, pollIntervalSeconds: 60 },
+        ],
+      }),
+    );
+    if (TEST_DATABASE_URL) {
+      const name = `earshot_e2e_${randomBytes(4).toString('hex')}`;
+      const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
+      await admin.connect();
+      await admin.query(`create database ${name}`);
+      await admin.end();
+      const url = new URL(TEST_DATABASE_URL);
+      url.pathname = `/${name}`;
+      databaseUrl = url.toString();
+      dropDatabase = async () => {
+        const c = new pg.Client({ connectionString: TEST_DATABASE_URL });
+        await c.connect();
+        await c.query(`drop database if exists ${name} with (force)`);
+        await c.end();
+      };
+    }
+  });
+  afterAll(async () => {
+    await upstream.close();
+    await dropDatabase?.();
+  });
+
+  it('starts with a config file, polls, serves mentions and trends, and stops on SIGTERM', async () => {
+    const env = {
+      EARSHOT_DATA_DIR: join(dir, 'data'),
+      EARSHOT_CONFIG: join(dir, 'config.json'),
+      ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+    };
+    const server = await startEarshot(env);
+    try {
+      const health = await json(`${server.url}/health`);
+      expect(health).toEqual({ status: 'ok', database: databaseUrl ? 'postgres' : 'pglite' });
+
+      // The scheduler polls the configured source (due at once) within its 10-second tick.
+      let mentions: { items: Array<{ title: string; sentiment: { label: string } }> } = { items: [] };
+      for (let i = 0; i < 40 && mentions.items.length < 2; i++) {
+        await new Promise((r) => setTimeout(r, 500));
+        mentions = await json(`${server.url}/api/mentions`);
+      }
+      expect(mentions.items.map((m) => m.title).sort()).toEqual([
+        'Acme is great',
+        'Acme support was rude and slow',
+      ]);
+
+      const [brand] = (await json(`${server.url}/api/brands`)).items;
+      const trend = await json(
+        `${server.url}/api/brands/${brand.id}/trends?interval=day&from=2026-11-15&to=2026-11-18&tz=America/New_York`,
+      );
+      expect(trend.buckets.map((b: { volume: number }) => b.volume)).toEqual([0, 2, 0]);
+
+      if (!databaseUrl) {
+        // A second process on the same embedded database is refused with a clear message.
+        await expect(startEarshot(env)).rejects.toThrow(/in use by another earshot process/);
+      }
+    } finally {
+      server.child.kill('SIGTERM');
+    }
+    expect(await exitOf(server.child), server.output()).toBe(0);
+  });
+});

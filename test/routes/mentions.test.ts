@@ -1,0 +1,285 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { DbHandle } from '../../db/create-db.ts';
+import { insertMatches, insertMentions, insertThemes, type NewMention } from '../../db/queries/mentions.ts';
+import { type App, createApp } from '../../src/app.ts';
+import { createBrand } from '../../src/catalog/brands.ts';
+import { createSource } from '../../src/catalog/sources.ts';
+import type { SentimentLabel } from '../../src/types.ts';
+import { call, expectError, expectStatus } from '../helpers/app.ts';
+import { createTestDb, resetDb } from '../helpers/db.ts';
+import { createTestDeps } from '../helpers/deps.ts';
+
+type Seed = {
+  at: string;
+  label: SentimentLabel;
+  score: number;
+  brands: number[];
+  text?: string;
+  themes?: string[];
+};
+
+describe('mentions, trends and themes', () => {
+  let handle: DbHandle;
+  let app: App;
+  let acme: number;
+  let globex: number;
+  let sourceId: number;
+
+  async function seed(rows: Seed[]) {
+    const mentions: NewMention[] = rows.map((r, i) => ({
+      sourceId,
+      externalId: `m${i}`,
+      url: `https://example.com/${i}`,
+      author: null,
+      title: null,
+      text: r.text ?? `mention ${i}`,
+      publishedAt: new Date(r.at),
+      fetchedAt: new Date(r.at),
+      rating: null,
+      language: 'en',
+      sentimentScore: r.score,
+      sentimentLabel: r.label,
+      sentences: null,
+    }));
+    const inserted = await insertMentions(handle.db, mentions);
+    const byExternal = new Map(inserted.map((m) => [m.external_id, m]));
+    await insertMatches(
+      handle.db,
+      rows.flatMap((r, i) => {
+        const m = byExternal.get(`m${i}`)!;
+        return r.brands.map((brandId) => ({
+          mentionId: m.id,
+          brandId,
+          occurredAt: m.occurred_at,
+          matchedTerms: ['x'],
+        }));
+      }),
+    );
+    await insertThemes(
+      handle.db,
+      rows.flatMap((r, i) =>
+        (r.themes ?? []).map((theme) => ({
+          mentionId: byExternal.get(`m${i}`)!.id,
+          theme,
+          sentimentScore: r.score,
+        })),
+      ),
+    );
+  }
+
+  beforeAll(async () => {
+    handle = await createTestDb();
+    app = createApp(createTestDeps(handle.db));
+  });
+  afterAll(() => handle.close());
+  beforeEach(async () => {
+    await resetDb(handle.db);
+    const deps = createTestDeps(handle.db);
+    acme = (await createBrand({ deps, input: { name: 'Acme' } })).id;
+    globex = (await createBrand({ deps, input: { name: 'Globex', kind: 'competitor' } })).id;
+    sourceId = (
+      await createSource({
+        deps,
+        input: { name: 's', kind: 'rss', options: { url: 'https://example.com/f' } },
+      })
+    ).id;
+  });
+
+  it('pages mentions newest first with a keyset cursor, without gaps or repeats', async () => {
+    // Several mentions share a timestamp: the id breaks the tie.
+    await seed(
+      Array.from({ length: 7 }, (_, i) => ({
+        at: `2026-11-1${i % 3}T10:00:00Z`,
+        label: 'neutral' as const,
+        score: 0,
+        brands: [acme],
+      })),
+    );
+    const seen: number[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const res = await call(app, 'GET', `/api/mentions?limit=3${cursor ? `&cursor=${cursor}` : ''}`);
+      expectStatus(res, 200);
+      seen.push(...res.body.items.map((m: { id: number }) => m.id));
+      cursor = res.body.nextCursor;
+      pages++;
+    } while (cursor && pages < 10);
+    expect(pages).toBe(3);
+    expect(new Set(seen).size).toBe(7);
+    const all = await call(app, 'GET', '/api/mentions?limit=200');
+    expect(all.body.items.map((m: { id: number }) => m.id)).toEqual(seen);
+    const times = all.body.items.map((m: { occurredAt: string }) => m.occurredAt);
+    expect([...times].sort().reverse()).toEqual(times);
+  });
+
+  it('filters by brand, source, label, time range and text', async () => {
+    await seed([
+      {
+        at: '2026-11-10T10:00:00Z',
+        label: 'negative',
+        score: -0.6,
+        brands: [acme],
+        text: 'Acme delivery was late',
+      },
+      {
+        at: '2026-11-11T10:00:00Z',
+        label: 'positive',
+        score: 0.5,
+        brands: [acme, globex],
+        text: 'Acme beats Globex',
+      },
+      {
+        at: '2026-11-12T10:00:00Z',
+        label: 'negative',
+        score: -0.4,
+        brands: [globex],
+        text: '100% wrong_name',
+      },
+    ]);
+    const ids = async (query: string) => {
+      const res = await call(app, 'GET', `/api/mentions?${query}`);
+      expectStatus(res, 200);
+      return res.body.items.map((m: { text: string }) => m.text);
+    };
+    expect(await ids(`brand=${acme}`)).toEqual(['Acme beats Globex', 'Acme delivery was late']);
+    expect(await ids(`brand=${globex}&label=negative`)).toEqual(['100% wrong_name']);
+    expect(await ids(`source=${sourceId}&from=2026-11-11&to=2026-11-12`)).toEqual(['Acme beats Globex']);
+    expect(await ids('q=DELIVERY')).toEqual(['Acme delivery was late']);
+    // LIKE wildcards in the search text are literal.
+    expect(await ids('q=%25')).toEqual(['100% wrong_name']);
+    expect(await ids('q=_')).toEqual(['100% wrong_name']);
+    expect(await ids(`q=${encodeURIComponent("' or 1=1 --")}`)).toEqual([]);
+
+    expectError(await call(app, 'GET', '/api/mentions?label=angry'), 400, 'validation_failed');
+    expectError(await call(app, 'GET', '/api/mentions?from=yesterday'), 400, 'validation_failed');
+    expectError(await call(app, 'GET', '/api/mentions?limit=100000'), 400, 'validation_failed');
+    expectError(await call(app, 'GET', '/api/mentions?cursor=bm9wZQ'), 400, 'invalid_cursor');
+    expectError(await call(app, 'GET', '/api/mentions?cursor=***'), 400, 'invalid_cursor');
+    expectError(await call(app, 'GET', '/api/mentions?unknown=1'), 400, 'validation_failed');
+  });
+
+  it('buckets a trend by day in the requested time zone, with empty days as zeros', async () => {
+    await seed([
+      // 23:30 UTC on the 10th is the 11th in Paris (UTC+1 in November).
+      { at: '2026-11-10T23:30:00Z', label: 'negative', score: -0.5, brands: [acme] },
+      { at: '2026-11-11T08:00:00Z', label: 'positive', score: 0.5, brands: [acme] },
+      { at: '2026-11-11T09:00:00Z', label: 'positive', score: 0.7, brands: [acme] },
+      { at: '2026-11-13T12:00:00Z', label: 'neutral', score: 0, brands: [acme] },
+      { at: '2026-11-11T10:00:00Z', label: 'negative', score: -1, brands: [globex] },
+    ]);
+    const res = await call(
+      app,
+      'GET',
+      `/api/brands/${acme}/trends?interval=day&from=2026-11-10&to=2026-11-14&tz=Europe/Paris`,
+    );
+    expectStatus(res, 200);
+    const buckets = res.body.buckets;
+    expect(buckets.map((b: { start: string }) => b.start)).toEqual([
+      '2026-11-09T23:00:00.000Z',
+      '2026-11-10T23:00:00.000Z',
+      '2026-11-11T23:00:00.000Z',
+      '2026-11-12T23:00:00.000Z',
+    ]);
+    expect(buckets.map((b: { volume: number }) => b.volume)).toEqual([0, 3, 0, 1]);
+    expect(buckets[1]).toMatchObject({
+      positive: 2,
+      negative: 1,
+      neutral: 0,
+      meanSentiment: 0.2333,
+      netSentiment: 0.3333,
+    });
+    expect(buckets[0]).toMatchObject({ meanSentiment: null, netSentiment: null });
+    expect(res.body.totals).toMatchObject({
+      volume: 4,
+      positive: 2,
+      negative: 1,
+      neutral: 1,
+      netSentiment: 0.25,
+    });
+
+    const utc = await call(
+      app,
+      'GET',
+      `/api/brands/${acme}/trends?interval=day&from=2026-11-10&to=2026-11-14`,
+    );
+    expect(utc.body.buckets.map((b: { volume: number }) => b.volume)).toEqual([1, 2, 0, 1]);
+  });
+
+  it('defaults to hourly buckets for short ranges and refuses bad trend queries', async () => {
+    const res = await call(
+      app,
+      'GET',
+      `/api/brands/${acme}/trends?from=2026-11-10T00:00:00Z&to=2026-11-11T00:00:00Z`,
+    );
+    expectStatus(res, 200);
+    expect(res.body.interval).toBe('hour');
+    expect(res.body.buckets).toHaveLength(24);
+
+    const weekly = await call(
+      app,
+      'GET',
+      `/api/brands/${acme}/trends?interval=week&from=2026-10-01&to=2026-11-01`,
+    );
+    expectStatus(weekly, 200);
+    // ISO weeks start on Monday.
+    expect(new Date(weekly.body.buckets[0].start).getUTCDay()).toBe(1);
+
+    expectError(
+      await call(app, 'GET', `/api/brands/${acme}/trends?tz=Nowhere/Special`),
+      400,
+      'validation_failed',
+    );
+    expectError(
+      await call(app, 'GET', `/api/brands/${acme}/trends?interval=fortnight`),
+      400,
+      'validation_failed',
+    );
+    expectError(
+      await call(app, 'GET', `/api/brands/${acme}/trends?from=2026-11-12&to=2026-11-10`),
+      400,
+      'validation_failed',
+    );
+    expectError(
+      await call(app, 'GET', `/api/brands/${acme}/trends?interval=hour&from=2000-01-01&to=2026-01-01`),
+      400,
+      'validation_failed',
+    );
+    expectError(await call(app, 'GET', '/api/brands/999/trends'), 404, 'not_found');
+  });
+
+  it('lists top themes with counts and sentiment', async () => {
+    await seed([
+      {
+        at: '2026-11-10T10:00:00Z',
+        label: 'negative',
+        score: -0.6,
+        brands: [acme],
+        themes: ['delivery', 'support'],
+      },
+      { at: '2026-11-10T11:00:00Z', label: 'negative', score: -0.2, brands: [acme], themes: ['delivery'] },
+      { at: '2026-11-10T12:00:00Z', label: 'positive', score: 0.8, brands: [acme], themes: ['camera'] },
+      { at: '2026-11-10T12:00:00Z', label: 'positive', score: 0.8, brands: [globex], themes: ['price'] },
+    ]);
+    const res = await call(app, 'GET', `/api/brands/${acme}/themes?from=2026-11-01&to=2026-11-30`);
+    expectStatus(res, 200);
+    expect(res.body.themes).toEqual([
+      { theme: 'delivery', count: 2, positive: 0, negative: 2, meanSentiment: -0.4 },
+      { theme: 'camera', count: 1, positive: 1, negative: 0, meanSentiment: 0.8 },
+      { theme: 'support', count: 1, positive: 0, negative: 1, meanSentiment: -0.6 },
+    ]);
+    const limited = await call(
+      app,
+      'GET',
+      `/api/brands/${acme}/themes?from=2026-11-01&to=2026-11-30&limit=1`,
+    );
+    expect(limited.body.themes).toHaveLength(1);
+    expectError(await call(app, 'GET', `/api/brands/${acme}/themes?limit=0`), 400, 'validation_failed');
+  });
+
+  it('reports health', async () => {
+    const res = await call(app, 'GET', '/health');
+    expectStatus(res, 200);
+    expect(res.body.status).toBe('ok');
+  });
+});
