@@ -13,6 +13,9 @@ export type NormalisedItem = MentionContent;
 
 const HTML_OPTIONS = {
   wordwrap: false as const,
+  // html-to-text counts U+200B as whitespace by default, turning "Ac\u200bme" into "Ac me"; keep it so that
+  // cleanText drops it like the other invisible characters (which it does for plain text already).
+  whitespaceCharacters: ' \t\r\n\f',
   selectors: [
     { selector: 'a', options: { ignoreHref: true } },
     { selector: 'img', format: 'skip' },
@@ -26,8 +29,9 @@ const HTML_OPTIONS = {
     { selector: 'h6', options: { uppercase: false } },
     { selector: 'table', format: 'block' },
     { selector: 'tr', format: 'block' },
-    { selector: 'td', format: 'inline' },
-    { selector: 'th', format: 'inline' },
+    // Cells as blocks: inline cells run together ("Price" + "Acme" -> "PriceAcme") and hide brand names.
+    { selector: 'td', format: 'block' },
+    { selector: 'th', format: 'block' },
   ],
 };
 
@@ -62,7 +66,10 @@ export function unwrapRedirect(link: string): string {
   } catch {
     return link;
   }
-  const isGoogle = /(^|\.)google\.[a-z.]+$/i.test(parsed.hostname) && parsed.pathname === '/url';
+  // google.com, google.de, google.co.uk, google.com.br… but not google.evil.com.
+  const isGoogle =
+    /^(www\.)?google\.(com|[a-z]{2}|co\.[a-z]{2}|com\.[a-z]{2})$/i.test(parsed.hostname) &&
+    parsed.pathname === '/url';
   if (!isGoogle) return link;
   const target = parsed.searchParams.get('url') ?? parsed.searchParams.get('q');
   if (!target) return link;
