@@ -1,7 +1,8 @@
 /**
  * The one HTTP client every connector uses: a timeout on the whole exchange, a cap on the body size,
- * conditional GET (ETag / Last-Modified, 304 = nothing new), and bounded retries of transient
- * failures (network errors, 5xx, 429) that honour Retry-After.
+ * conditional GET (ETag / Last-Modified, 304 = nothing new), bounded retries of transient failures
+ * (network errors, 5xx, 429) with exponential backoff and jitter that honour Retry-After, and a
+ * per-host limit on concurrent requests and on their rate, so no upstream is hammered.
  */
 
 export type UpstreamErrorKind = 'timeout' | 'network' | 'http' | 'too_large' | 'invalid';
@@ -21,7 +22,11 @@ export class UpstreamError extends Error {
 
 export type HttpRequest = {
   url: string;
+  /** GET unless said otherwise. */
+  method?: 'GET' | 'POST';
   headers?: Record<string, string>;
+  /** A request body: a string is sent as is, anything else as JSON. */
+  body?: string | Record<string, unknown>;
   /** Validators from the previous response, for a conditional GET. */
   etag?: string | null;
   lastModified?: string | null;
@@ -38,7 +43,10 @@ export type HttpResponse = {
   body: Uint8Array;
 };
 
-export type HttpClient = { get: (request: HttpRequest) => Promise<HttpResponse> };
+export type HttpClient = {
+  /** Sends a request (GET by default); a non-2xx answer other than 304 throws an UpstreamError. */
+  get: (request: HttpRequest) => Promise<HttpResponse>;
+};
 
 export type HttpClientOptions = {
   fetch?: typeof fetch;
@@ -50,6 +58,12 @@ export type HttpClientOptions = {
   /** Longest Retry-After we wait for in-process; longer ones fail the poll (the source backs off). */
   maxRetryAfterMs?: number;
   sleep?: (ms: number) => Promise<void>;
+  /** Requests in flight to one host at most. */
+  perHostConcurrency?: number;
+  /** Least time between the starts of two requests to one host. */
+  perHostIntervalMs?: number;
+  /** 0..1 → jitter; injectable for tests. */
+  random?: () => number;
 };
 
 export const DEFAULT_TIMEOUT_MS = 15_000;
@@ -104,12 +118,52 @@ function isTransient(error: unknown): error is UpstreamError {
   return error.kind === 'http' && error.status !== undefined && (error.status === 429 || error.status >= 500);
 }
 
+export const USER_AGENT = 'earshot/0.1 (brand monitoring; +https://github.com/earshot/earshot)';
+
+type HostGate = { active: number; waiting: Array<() => void>; nextStart: number };
+
+/**
+ * Limits concurrency and start rate per host. Waiting is in-process: several processes each keep
+ * their own limit (the upstream's own rate-limit answers still apply through Retry-After).
+ */
+function createHostGates(concurrency: number, intervalMs: number, sleep: (ms: number) => Promise<void>) {
+  const gates = new Map<string, HostGate>();
+  return async function withHost<T>(host: string, run: () => Promise<T>): Promise<T> {
+    let gate = gates.get(host);
+    if (!gate) {
+      gate = { active: 0, waiting: [], nextStart: 0 };
+      gates.set(host, gate);
+    }
+    const g = gate;
+    if (g.active >= concurrency) await new Promise<void>((resolve) => g.waiting.push(resolve));
+    g.active++;
+    try {
+      const now = Date.now();
+      const startAt = Math.max(now, g.nextStart);
+      g.nextStart = startAt + intervalMs;
+      if (startAt > now) await sleep(startAt - now);
+      return await run();
+    } finally {
+      g.active--;
+      g.waiting.shift()?.();
+      if (g.active === 0 && g.waiting.length === 0 && g.nextStart <= Date.now()) gates.delete(host);
+    }
+  };
+}
+
 export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
   const doFetch = options.fetch ?? globalThis.fetch;
-  const userAgent = options.userAgent ?? 'earshot/0.1 (+https://github.com/earshot/earshot)';
+  const userAgent = options.userAgent ?? USER_AGENT;
   const retries = options.retries ?? 2;
   const maxRetryAfterMs = options.maxRetryAfterMs ?? 30_000;
   const sleep = options.sleep ?? defaultSleep;
+  const random = options.random ?? Math.random;
+  // The host gate keeps real time even when tests inject `sleep` to observe retry waits.
+  const withHost = createHostGates(
+    options.perHostConcurrency ?? 2,
+    options.perHostIntervalMs ?? 250,
+    defaultSleep,
+  );
 
   async function once(request: HttpRequest): Promise<HttpResponse> {
     const timeoutMs = request.timeoutMs ?? options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
@@ -121,10 +175,22 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
     };
     if (request.etag) headers['if-none-match'] = request.etag;
     if (request.lastModified) headers['if-modified-since'] = request.lastModified;
+    let requestBody: string | undefined;
+    if (typeof request.body === 'string') requestBody = request.body;
+    else if (request.body !== undefined) {
+      requestBody = JSON.stringify(request.body);
+      headers['content-type'] ??= 'application/json';
+    }
     // One signal covers connect, headers and the whole body: a slow drip cannot outlast it.
     const signal = AbortSignal.timeout(timeoutMs);
     try {
-      const response = await doFetch(request.url, { headers, signal, redirect: 'follow' });
+      const response = await doFetch(request.url, {
+        method: request.method ?? 'GET',
+        headers,
+        body: requestBody,
+        signal,
+        redirect: 'follow',
+      });
       if (response.status === 304) {
         await response.body?.cancel();
         return {
@@ -164,12 +230,19 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
 
   return {
     async get(request) {
+      let host: string;
+      try {
+        host = new URL(request.url).host;
+      } catch {
+        throw new UpstreamError('invalid', `not a URL: ${request.url}`);
+      }
       for (let attempt = 0; ; attempt++) {
         try {
-          return await once(request);
+          return await withHost(host, () => once(request));
         } catch (error) {
           if (!isTransient(error) || attempt >= retries) throw error;
-          const wait = error.retryAfterMs ?? 250 * 2 ** attempt;
+          // Exponential backoff with full jitter, unless the upstream said how long to wait.
+          const wait = error.retryAfterMs ?? Math.round(250 * 2 ** attempt * (0.5 + random() / 2));
           if (wait > maxRetryAfterMs) throw error;
           await sleep(wait);
         }

@@ -3,7 +3,7 @@
  * its cursor and returns raw items; it never touches the database. Normalising, brand matching,
  * de-duplication and analysis happen in `src/ingest/`.
  */
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { Json } from '../src/types.ts';
 import type { HttpClient } from './http.ts';
 
@@ -22,7 +22,32 @@ export type RawItem = {
   rating: number | null;
   /** Language the upstream declares (BCP 47), if any. */
   language: string | null;
+  /** Reach and engagement where the upstream reports them (alert rules filter on these). */
+  engagement?: Engagement | null;
 };
+
+export type Engagement = {
+  likes?: number;
+  reposts?: number;
+  replies?: number;
+  /** Upvotes, points, score: the upstream's own ranking number. */
+  score?: number;
+  /** Followers of the author, where known. */
+  authorFollowers?: number;
+};
+
+/**
+ * A credential in a source's options: the value itself, or `{"env": "NAME"}` to read it from the
+ * environment at poll time (so it stays out of the config file and the database).
+ */
+export const SecretRef = z.union([
+  z.string().min(1).max(4096),
+  z.strictObject({ env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/) }),
+]);
+export type SecretRef = z.infer<typeof SecretRef>;
+
+/** An upstream base URL (self-hosted instances, proxies, and tests pointing at a local server). */
+export const BaseUrl = z.url({ protocol: /^https?$/ });
 
 export type FetchResult = {
   items: RawItem[];
@@ -37,6 +62,8 @@ export type FetchContext<Options> = {
   cursor: Json | null;
   http: HttpClient;
   now: Date;
+  /** Resolves a credential; throws a clear error when an `{env}` reference is not set. */
+  secret: (ref: SecretRef) => string;
 };
 
 export interface SourceConnector<Options = unknown> {

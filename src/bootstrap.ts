@@ -20,7 +20,7 @@ export const DEFAULT_CONFIG_FILE = 'earshot.config.json';
 export type Runtime = { deps: Deps; close: () => Promise<void> };
 
 export async function openRuntime(
-  config: Pick<Config, 'databaseUrl' | 'dataDir'>,
+  config: Pick<Config, 'databaseUrl' | 'dataDir' | 'readSecret'>,
   logger: Logger,
   target: DbTarget = dbTargetFor(config),
 ): Promise<Runtime> {
@@ -39,6 +39,7 @@ export async function openRuntime(
     connectors: createConnectorRegistry(),
     logger,
     now: () => new Date(),
+    readSecret: config.readSecret,
   };
   return { deps, close: handle.close };
 }

@@ -33,6 +33,8 @@ export type Config = {
   logLevel: (typeof LOG_LEVELS)[number];
   scheduler: boolean;
   pollConcurrency: number;
+  /** Reads a credential named by a source's `{"env": NAME}` option. */
+  readSecret: (name: string) => string | undefined;
 };
 
 export class ConfigError extends Error {
@@ -55,6 +57,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     logLevel: e.LOG_LEVEL,
     scheduler: e.EARSHOT_SCHEDULER === 'on',
     pollConcurrency: e.EARSHOT_POLL_CONCURRENCY,
+    readSecret: (name) => env[name] || undefined,
   };
 }
 

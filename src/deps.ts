@@ -14,4 +14,6 @@ export type Deps = {
   connectors: ConnectorRegistry;
   logger: Logger;
   now: () => Date;
+  /** Reads a credential from the environment by name (see `SecretRef`). */
+  readSecret: (name: string) => string | undefined;
 };

@@ -8,6 +8,7 @@ import { listBrands } from '../../db/queries/brands.ts';
 import { insertMatches, insertMentions, insertThemes, type NewMention } from '../../db/queries/mentions.ts';
 import { getSource, recordPollFailure, recordPollSuccess } from '../../db/queries/sources.ts';
 import type { SourceRow } from '../../db/schema.ts';
+import type { SecretRef } from '../../sources/types.ts';
 import type { Deps } from '../deps.ts';
 import { AppError } from '../errors.ts';
 import { createBrandMatcher } from './match-brands.ts';
@@ -30,6 +31,13 @@ export type PollResult = {
 };
 
 const MAX_STORED_ERROR = 2000;
+
+function resolveSecret(deps: Deps, ref: SecretRef): string {
+  if (typeof ref === 'string') return ref;
+  const value = deps.readSecret(ref.env);
+  if (!value) throw new Error(`credential missing: environment variable ${ref.env} is not set`);
+  return value;
+}
 
 function describe(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
@@ -92,6 +100,7 @@ export async function pollLoadedSource(deps: Deps, source: SourceRow): Promise<P
       cursor: source.cursor,
       http: deps.http,
       now: startedAt,
+      secret: (ref) => resolveSecret(deps, ref),
     });
   } catch (error) {
     return fail(deps, source, startedAt, error);

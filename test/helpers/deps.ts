@@ -19,10 +19,11 @@ export function createTestDeps(db: Kysely<Database>, overrides: Partial<Deps> = 
     db,
     dbKind: process.env.TEST_DATABASE_URL ? 'postgres' : 'pglite',
     analyzer: testAnalyzer(),
-    http: createHttpClient({ retries: 0, timeoutMs: 2_000 }),
+    http: createHttpClient({ retries: 0, timeoutMs: 2_000, perHostIntervalMs: 0 }),
     connectors: createConnectorRegistry(),
     logger: silentLogger,
     now: () => new Date(),
+    readSecret: (name) => process.env[name],
     ...overrides,
   };
 }

@@ -8,6 +8,7 @@ import { rssSource } from '../../sources/rss.ts';
 import { normaliseItem } from '../../src/ingest/normalise.ts';
 import { type FakeUpstream, serveFeed, startFakeUpstream } from '../helpers/fake-upstream.ts';
 import { hasFixtures, listFixtures, readFixture, SKIP_REASON } from '../helpers/shared.ts';
+import { fetchContext } from '../helpers/sources.ts';
 
 const FEED_FILE = /\.(rss|atom|xml)$/;
 const FEED_FOLDERS = ['rss', 'google-alerts', 'youtube', 'mastodon', 'reddit', 'hackernews', 'stackexchange'];
@@ -63,12 +64,7 @@ describe('rss contract on every recorded feed', () => {
     const path = `/${file}`;
     // No charset in the Content-Type: the body's own declaration (or detection) must decide.
     upstream.on(path, serveFeed(readFixture(file), { contentType: 'application/xml' }));
-    const result = await rssSource.fetchNew({
-      options: { url: upstream.url(path) },
-      cursor: null,
-      http,
-      now: new Date(),
-    });
+    const result = await rssSource.fetchNew(fetchContext({ url: upstream.url(path) }, { http }));
 
     expect(result.notModified, `${file}: a 200 is new content`).toBe(false);
     expect(result.items.length, `${file}: items`).toBeGreaterThan(0);

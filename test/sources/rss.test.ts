@@ -6,6 +6,7 @@ import type { FetchResult, RawItem } from '../../sources/types.ts';
 import type { Json } from '../../src/types.ts';
 import { type FakeUpstream, serveFeed, startFakeUpstream } from '../helpers/fake-upstream.ts';
 import { hasFixtures, readFixture, SKIP_REASON } from '../helpers/shared.ts';
+import { fetchContext } from '../helpers/sources.ts';
 
 const NOW = new Date('2024-06-01T12:00:00Z');
 const http = createHttpClient({ retries: 0, timeoutMs: 10_000 });
@@ -21,7 +22,7 @@ afterAll(async () => {
 });
 
 function fetchFrom(path: string, cursor: Json | null = null, now = NOW): Promise<FetchResult> {
-  return rssSource.fetchNew({ options: { url: upstream.url(path) }, cursor, http, now });
+  return rssSource.fetchNew(fetchContext({ url: upstream.url(path) }, { cursor, http, now }));
 }
 
 async function failure(promise: Promise<unknown>): Promise<UpstreamError> {

@@ -1,0 +1,29 @@
+import { createHttpClient, type HttpClient } from '../../sources/http.ts';
+import type { FetchContext, SecretRef } from '../../sources/types.ts';
+import type { Json } from '../../src/types.ts';
+
+/** A fast client for connector tests: no retries unless asked, short timeouts, no host pacing. */
+export function testHttpClient(overrides: Parameters<typeof createHttpClient>[0] = {}): HttpClient {
+  return createHttpClient({ retries: 0, timeoutMs: 2_000, perHostIntervalMs: 0, ...overrides });
+}
+
+/** The context a connector's fetchNew gets, with secrets read from the given map. */
+export function fetchContext<Options>(
+  options: Options,
+  overrides: { cursor?: Json | null; http?: HttpClient; now?: Date; secrets?: Record<string, string> } = {},
+): FetchContext<Options> {
+  const secrets = overrides.secrets ?? {};
+  return {
+    options,
+    cursor: overrides.cursor ?? null,
+    http: overrides.http ?? testHttpClient(),
+    now: overrides.now ?? new Date(),
+    secret: (ref: SecretRef) => {
+      if (typeof ref === 'string') return ref;
+      const value = secrets[ref.env];
+      if (value === undefined)
+        throw new Error(`credential missing: environment variable ${ref.env} is not set`);
+      return value;
+    },
+  };
+}
