@@ -3,7 +3,9 @@ import { ConfigError, parseConfig } from '../src/config.ts';
 
 describe('config', () => {
   it('has working defaults', () => {
-    expect(parseConfig({})).toEqual({
+    const { readSecret, ...config } = parseConfig({});
+    expect(typeof readSecret).toBe('function');
+    expect(config).toEqual({
       port: 3000,
       host: '127.0.0.1',
       databaseUrl: undefined,
@@ -31,6 +33,13 @@ describe('config', () => {
       databaseUrl: 'postgres://u:p@db:5432/earshot',
       scheduler: false,
     });
+  });
+
+  it('reads credentials by name, treating empty as unset', () => {
+    const config = parseConfig({ REDDIT_SECRET: 's3cret', EMPTY: '' });
+    expect(config.readSecret('REDDIT_SECRET')).toBe('s3cret');
+    expect(config.readSecret('EMPTY')).toBeUndefined();
+    expect(config.readSecret('MISSING')).toBeUndefined();
   });
 
   it('treats an empty DATABASE_URL as unset', () => {
