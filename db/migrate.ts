@@ -4,10 +4,12 @@
  */
 import { type Kysely, type Migration, type MigrationResultSet, Migrator } from 'kysely';
 import * as foundation from './migrations/20261123_0001_foundation.ts';
+import * as sourcesAndSyndication from './migrations/20261123_0002_sources_and_syndication.ts';
 import type { Database } from './schema.ts';
 
 export const MIGRATIONS: Record<string, Migration> = {
   '20261123_0001_foundation': foundation,
+  '20261123_0002_sources_and_syndication': sourcesAndSyndication,
 };
 
 export type MigrationLog = (message: string) => void;

@@ -13,6 +13,8 @@ export interface BrandsTable {
   kind: BrandKind;
   include_terms: string[];
   exclude_terms: string[];
+  blocked_authors: Generated<string[]>;
+  blocked_domains: Generated<string[]>;
   created_at: Generated<Date>;
   updated_at: Timestamp;
 }
@@ -31,6 +33,10 @@ export interface SourcesTable {
   last_error: string | null;
   last_error_at: Date | null;
   consecutive_failures: Generated<number>;
+  /** HTTP status of the last failure, where there was one. */
+  last_error_status: number | null;
+  /** Brands every item of this source is about, whether or not it names them. */
+  assign_brand_ids: Generated<number[]>;
   created_at: Generated<Date>;
   updated_at: Timestamp;
 }
@@ -52,6 +58,13 @@ export interface MentionsTable {
   sentiment_score: number | null;
   sentiment_label: SentimentLabel | null;
   sentences: JsonColumn<SentenceScore[] | null> | null;
+  engagement: JsonColumn<Json | null> | null;
+  /** The item's URL without tracking parameters, fragments or `www.`: equal for syndicated copies. */
+  canonical_url: string | null;
+  /** 64-bit SimHash of the text's word shingles: near-identical texts differ in a few bits. */
+  text_simhash: number | null;
+  /** The earlier mention this one repeats (syndication); trends count the story once. */
+  duplicate_of: number | null;
 }
 
 export type SentenceScore = { text: string; score: number };

@@ -1,4 +1,5 @@
 import { claimDueSources } from '../db/queries/sources.ts';
+import { pollableKinds } from '../sources/index.ts';
 import type { Deps } from '../src/deps.ts';
 import { type PollResult, pollLoadedSource } from '../src/ingest/poll-source.ts';
 
@@ -19,7 +20,13 @@ export async function pollDueSources({
 }): Promise<PollResult[]> {
   const results: PollResult[] = [];
   for (;;) {
-    const due = await claimDueSources(deps.db, deps.now(), CLAIM_BATCH, POLL_LEASE_SECONDS);
+    const due = await claimDueSources(
+      deps.db,
+      deps.now(),
+      CLAIM_BATCH,
+      POLL_LEASE_SECONDS,
+      pollableKinds(deps.connectors),
+    );
     if (due.length === 0) return results;
     let next = 0;
     const worker = async () => {

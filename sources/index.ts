@@ -1,15 +1,21 @@
 /**
- * The connector registry: every source kind earshot can poll.
+ * The connector registry: every source kind earshot knows.
  */
+import { pushSource } from './push.ts';
 import { rssSource } from './rss.ts';
 import type { SourceConnector } from './types.ts';
 
 export type ConnectorRegistry = ReadonlyMap<string, SourceConnector<unknown>>;
 
 export function createConnectorRegistry(
-  connectors: ReadonlyArray<SourceConnector<never>> = [rssSource as SourceConnector<never>],
+  connectors: ReadonlyArray<SourceConnector<any>> = [rssSource, pushSource],
 ): ConnectorRegistry {
   return new Map(connectors.map((c) => [c.kind, c as unknown as SourceConnector<unknown>]));
+}
+
+/** The kinds the scheduler polls (every kind but the pushed ones). */
+export function pollableKinds(registry: ConnectorRegistry): string[] {
+  return [...registry.values()].filter((c) => !c.push).map((c) => c.kind);
 }
 
 export type { FetchResult, RawItem, SourceConnector } from './types.ts';

@@ -71,4 +71,6 @@ export interface SourceConnector<Options = unknown> {
   /** Validates a source's options when it is created or updated. */
   optionsSchema: z.ZodType<Options>;
   fetchNew(ctx: FetchContext<Options>): Promise<FetchResult>;
+  /** Items of this kind are pushed to earshot (POST /api/ingest, CSV import); it is never polled. */
+  push?: boolean;
 }

@@ -11,10 +11,12 @@ import type { Deps } from './deps.ts';
 import { AppError, type ErrorCode, errorBody } from './errors.ts';
 import { brandRoutes } from './routes/brands.ts';
 import { healthRoutes } from './routes/health.ts';
+import { ingestRoutes } from './routes/ingest.ts';
 import { mentionRoutes } from './routes/mentions.ts';
 import { sourceRoutes } from './routes/sources.ts';
 
-export const MAX_BODY_BYTES = 1024 * 1024;
+/** 1000 pushed items of a few KiB each fit; anything larger is refused before it is read whole. */
+export const MAX_BODY_BYTES = 5 * 1024 * 1024;
 
 function codeForStatus(status: number): ErrorCode {
   if (status === 404) return 'not_found';
@@ -42,6 +44,7 @@ export function createApp(deps: Deps) {
   app.route('/api/brands', brandRoutes(deps));
   app.route('/api/sources', sourceRoutes(deps));
   app.route('/api/mentions', mentionRoutes(deps));
+  app.route('/api/ingest', ingestRoutes(deps));
 
   app.notFound((c) =>
     c.json(

@@ -27,6 +27,7 @@ export function approximateBucketCount(unit: TrendUnit, from: Date, to: Date): n
 /**
  * Volume and sentiment of a brand's mentions per bucket. Buckets are cut in the requested time zone
  * (a day is a local day, DST included) and every bucket of the range is present, empty ones as zeros.
+ * Syndicated copies (duplicate_of set) are left out: a story counts once.
  */
 export async function getBrandTrend(db: Executor, q: TrendQuery): Promise<TrendBucket[]> {
   const step = `1 ${q.unit}`;
@@ -51,6 +52,7 @@ export async function getBrandTrend(db: Executor, q: TrendQuery): Promise<TrendB
       from mention_brands mb
       join mentions m on m.id = mb.mention_id
       where mb.brand_id = ${q.brandId}
+        and m.duplicate_of is null
         and mb.occurred_at >= ${q.from}
         and mb.occurred_at < ${q.to}
       group by 1
@@ -90,7 +92,9 @@ export function getTopThemes(db: Executor, q: ThemeQuery): Promise<ThemeSummary[
   return db
     .selectFrom('mention_brands as mb')
     .innerJoin('mention_themes as mt', 'mt.mention_id', 'mb.mention_id')
+    .innerJoin('mentions as m', 'm.id', 'mb.mention_id')
     .where('mb.brand_id', '=', q.brandId)
+    .where('m.duplicate_of', 'is', null)
     .where('mb.occurred_at', '>=', q.from)
     .where('mb.occurred_at', '<', q.to)
     .groupBy('mt.theme')

@@ -39,6 +39,8 @@ export function upsertBrandByName(db: Executor, brand: NewBrandRow): Promise<Bra
         kind: eb.ref('excluded.kind'),
         include_terms: eb.ref('excluded.include_terms'),
         exclude_terms: eb.ref('excluded.exclude_terms'),
+        blocked_authors: eb.ref('excluded.blocked_authors'),
+        blocked_domains: eb.ref('excluded.blocked_domains'),
         updated_at: new Date(),
       })),
     )

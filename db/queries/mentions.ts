@@ -1,5 +1,5 @@
 import { type Expression, type SqlBool, sql } from 'kysely';
-import type { SentimentLabel } from '../../src/types.ts';
+import type { Json, SentimentLabel } from '../../src/types.ts';
 import { jsonb } from '../json.ts';
 import type { MentionRow, SentenceScore } from '../schema.ts';
 import type { Executor } from './brands.ts';
@@ -22,6 +22,9 @@ export type NewMention = MentionContent & {
   sentimentScore: number | null;
   sentimentLabel: SentimentLabel | null;
   sentences: SentenceScore[] | null;
+  engagement: Json | null;
+  canonicalUrl: string | null;
+  textSimhash: number | null;
 };
 
 /**
@@ -50,11 +53,57 @@ export async function insertMentions(
         sentiment_score: m.sentimentScore,
         sentiment_label: m.sentimentLabel,
         sentences: m.sentences === null ? null : jsonb(m.sentences),
+        engagement: m.engagement === null ? null : jsonb(m.engagement),
+        canonical_url: m.canonicalUrl,
+        text_simhash: m.textSimhash,
       })),
     )
     .onConflict((oc) => oc.columns(['source_id', 'external_id']).doNothing())
     .returning(['id', 'external_id', 'occurred_at'])
     .execute();
+}
+
+/**
+ * The first earlier mention this one repeats: the same canonical URL, or text whose SimHash is within
+ * `maxDistance` bits, published within `windowDays` of it. Copies link to originals, never to copies.
+ */
+export async function findSyndicatedOriginal(
+  db: Executor,
+  mention: { id: number; canonicalUrl: string | null; simhash: number | null; occurredAt: Date },
+  options: { maxDistance: number; windowDays: number },
+): Promise<number | null> {
+  const { id, canonicalUrl, simhash, occurredAt } = mention;
+  if (canonicalUrl) {
+    const byUrl = await db
+      .selectFrom('mentions')
+      .select('id')
+      .where('canonical_url', '=', canonicalUrl)
+      .where('id', '<', id)
+      .where('duplicate_of', 'is', null)
+      .orderBy('id')
+      .limit(1)
+      .executeTakeFirst();
+    if (byUrl) return byUrl.id;
+  }
+  if (simhash === null) return null;
+  const windowMs = options.windowDays * 24 * 3600 * 1000;
+  const byText = await db
+    .selectFrom('mentions')
+    .select('id')
+    .where('id', '<', id)
+    .where('duplicate_of', 'is', null)
+    .where('text_simhash', 'is not', null)
+    .where('occurred_at', '>=', new Date(occurredAt.getTime() - windowMs))
+    .where('occurred_at', '<=', new Date(occurredAt.getTime() + windowMs))
+    .where(sql<boolean>`bit_count((text_simhash # ${simhash}::bigint)::bit(64)) <= ${options.maxDistance}`)
+    .orderBy('id')
+    .limit(1)
+    .executeTakeFirst();
+  return byText?.id ?? null;
+}
+
+export async function markDuplicate(db: Executor, id: number, originalId: number): Promise<void> {
+  await db.updateTable('mentions').set({ duplicate_of: originalId }).where('id', '=', id).execute();
 }
 
 export type NewMatch = { mentionId: number; brandId: number; occurredAt: Date; matchedTerms: string[] };

@@ -10,6 +10,7 @@ export type SourceInput = {
   options: Json;
   enabled?: boolean;
   pollIntervalSeconds: number;
+  brandIds?: number[];
 };
 
 export function listSources(db: Executor): Promise<SourceRow[]> {
@@ -27,7 +28,12 @@ function sourceValues(input: SourceInput) {
     options: jsonb(input.options),
     enabled: input.enabled ?? true,
     poll_interval_seconds: input.pollIntervalSeconds,
+    assign_brand_ids: input.brandIds ?? [],
   };
+}
+
+export function getSourceByName(db: Executor, name: string): Promise<SourceRow | undefined> {
+  return db.selectFrom('sources').selectAll().where('name', '=', name).executeTakeFirst();
 }
 
 export function insertSource(db: Executor, input: SourceInput): Promise<SourceRow> {
@@ -75,6 +81,7 @@ export function upsertSourceByName(db: Executor, input: SourceInput): Promise<So
         options: eb.ref('excluded.options'),
         enabled: eb.ref('excluded.enabled'),
         poll_interval_seconds: eb.ref('excluded.poll_interval_seconds'),
+        assign_brand_ids: eb.ref('excluded.assign_brand_ids'),
         cursor: sql<
           string | null
         >`case when sources.kind = excluded.kind and sources.options = excluded.options
@@ -96,7 +103,9 @@ export async function claimDueSources(
   now: Date,
   limit: number,
   leaseSeconds: number,
+  kinds: readonly string[],
 ): Promise<SourceRow[]> {
+  if (kinds.length === 0) return [];
   const leaseUntil = new Date(now.getTime() + leaseSeconds * 1000);
   return db
     .updateTable('sources')
@@ -106,6 +115,7 @@ export async function claimDueSources(
         .selectFrom('sources')
         .select('id')
         .where('enabled', '=', true)
+        .where('kind', 'in', kinds)
         .where('next_poll_at', '<=', now)
         .orderBy('next_poll_at')
         .limit(limit)
@@ -148,12 +158,14 @@ export function recordPollFailure(
   id: number,
   at: Date,
   error: string,
+  status: number | null = null,
 ): Promise<SourceRow | undefined> {
   return db
     .updateTable('sources')
     .set((eb) => ({
       last_polled_at: at,
       last_error: error.slice(0, 2000),
+      last_error_status: status,
       last_error_at: at,
       consecutive_failures: eb('consecutive_failures', '+', 1),
       next_poll_at: sql<Date>`${at}::timestamptz + make_interval(secs => greatest(poll_interval_seconds,

@@ -51,6 +51,9 @@ export type Mention = {
   sentiment: { score: number; label: string; sentences: Array<{ text: string; score: number }> } | null;
   brands: Array<{ id: number; name: string }>;
   themes: string[];
+  engagement: unknown;
+  /** The earlier mention this one repeats (the same story from another source), if any. */
+  duplicateOf: number | null;
 };
 
 export async function listMentions({
@@ -94,6 +97,8 @@ export async function listMentions({
           : { score: r.sentiment_score, label: r.sentiment_label, sentences: r.sentences ?? [] },
       brands: r.brands,
       themes: r.themes,
+      engagement: r.engagement,
+      duplicateOf: r.duplicate_of,
     })),
     nextCursor: rows.length > q.limit && last ? encodeCursor(last.occurred_at, last.id) : null,
   };

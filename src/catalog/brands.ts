@@ -9,6 +9,11 @@ import { AppError, conflictOnDuplicate, parseInput } from '../errors.ts';
 import { BRAND_KINDS } from '../types.ts';
 
 const Term = z.string().trim().min(1, 'terms must not be empty').max(200);
+const Domain = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .regex(/^(?!-)[a-z0-9-]+(\.[a-z0-9-]+)+$/, 'a domain name such as "example.com"');
 
 export const BrandInput = z.strictObject({
   name: z.string().trim().min(1).max(200),
@@ -17,6 +22,10 @@ export const BrandInput = z.strictObject({
   include: z.array(Term).min(1).max(100).optional(),
   /** Words or phrases that rule a match out ("apple pie" for Apple). */
   exclude: z.array(Term).max(100).default([]),
+  /** Authors whose items never count for this brand (its own accounts, spam bots). */
+  blockedAuthors: z.array(Term).max(1000).default([]),
+  /** Domains (and their subdomains) whose items never count for this brand. */
+  blockedDomains: z.array(Domain).max(1000).default([]),
 });
 export type BrandInput = z.input<typeof BrandInput>;
 
@@ -25,6 +34,8 @@ export const BrandPatch = z.strictObject({
   kind: z.enum(BRAND_KINDS).optional(),
   include: z.array(Term).min(1).max(100).optional(),
   exclude: z.array(Term).max(100).optional(),
+  blockedAuthors: z.array(Term).max(1000).optional(),
+  blockedDomains: z.array(Domain).max(1000).optional(),
 });
 export type BrandPatch = z.input<typeof BrandPatch>;
 
@@ -34,6 +45,8 @@ export type Brand = {
   kind: BrandRow['kind'];
   include: string[];
   exclude: string[];
+  blockedAuthors: string[];
+  blockedDomains: string[];
   createdAt: Date;
   updatedAt: Date;
 };
@@ -45,6 +58,8 @@ export function toBrand(row: BrandRow): Brand {
     kind: row.kind,
     include: row.include_terms,
     exclude: row.exclude_terms,
+    blockedAuthors: row.blocked_authors,
+    blockedDomains: row.blocked_domains,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -58,6 +73,8 @@ export async function createBrand({ deps, input }: { deps: Deps; input: unknown 
       kind: brand.kind,
       include_terms: brand.include ?? [brand.name],
       exclude_terms: brand.exclude,
+      blocked_authors: brand.blockedAuthors,
+      blocked_domains: brand.blockedDomains,
     }),
   );
   return toBrand(row);
@@ -70,6 +87,8 @@ export async function upsertBrand({ deps, input }: { deps: Deps; input: unknown 
     kind: brand.kind,
     include_terms: brand.include ?? [brand.name],
     exclude_terms: brand.exclude,
+    blocked_authors: brand.blockedAuthors,
+    blocked_domains: brand.blockedDomains,
   });
   return toBrand(row);
 }
@@ -98,6 +117,8 @@ export async function updateBrand({
       ...(patch.kind === undefined ? {} : { kind: patch.kind }),
       ...(patch.include === undefined ? {} : { include_terms: patch.include }),
       ...(patch.exclude === undefined ? {} : { exclude_terms: patch.exclude }),
+      ...(patch.blockedAuthors === undefined ? {} : { blocked_authors: patch.blockedAuthors }),
+      ...(patch.blockedDomains === undefined ? {} : { blocked_domains: patch.blockedDomains }),
     }),
   );
   if (!row) throw AppError.notFound('brand', input.id);

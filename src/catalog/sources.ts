@@ -2,6 +2,7 @@
  * Sources: the upstreams earshot polls. Options are validated by the connector of the source's kind.
  */
 import { z } from 'zod';
+import { listBrands as listBrandRows } from '../../db/queries/brands.ts';
 import * as queries from '../../db/queries/sources.ts';
 import type { SourceRow } from '../../db/schema.ts';
 import type { Deps } from '../deps.ts';
@@ -17,12 +18,17 @@ const PollInterval = z
   .min(MIN_POLL_INTERVAL_SECONDS)
   .max(7 * 24 * 3600);
 
+/** Brands by id or name. */
+const BrandRefs = z.array(z.union([z.number().int().positive(), z.string().trim().min(1).max(200)])).max(100);
+
 export const SourceInput = z.strictObject({
   name: z.string().trim().min(1).max(200),
   kind: z.string().trim().min(1).max(50),
   options: z.record(z.string(), z.unknown()),
   enabled: z.boolean().default(true),
   pollIntervalSeconds: PollInterval.default(DEFAULT_POLL_INTERVAL_SECONDS),
+  /** Brands every item of this source is about, named or not (reviews of our own app, say). */
+  brands: BrandRefs.default([]),
 });
 export type SourceInput = z.input<typeof SourceInput>;
 
@@ -31,7 +37,26 @@ export const SourcePatch = z.strictObject({
   options: z.record(z.string(), z.unknown()).optional(),
   enabled: z.boolean().optional(),
   pollIntervalSeconds: PollInterval.optional(),
+  brands: BrandRefs.optional(),
 });
+
+/** Consecutive failures from which a source counts as failing rather than degraded. */
+export const FAILING_AFTER = 3;
+
+export type SourceHealth = {
+  /**
+   * new: never polled; ok: last poll worked; degraded: the last poll(s) failed; failing: at least
+   * FAILING_AFTER polls in a row failed; disabled: not polled; push: receives items, never polled.
+   */
+  status: 'new' | 'ok' | 'degraded' | 'failing' | 'disabled' | 'push';
+  lastPolledAt: Date | null;
+  lastSuccessAt: Date | null;
+  lastError: string | null;
+  lastErrorStatus: number | null;
+  lastErrorAt: Date | null;
+  consecutiveFailures: number;
+  nextPollAt: Date | null;
+};
 
 export type Source = {
   id: number;
@@ -40,21 +65,32 @@ export type Source = {
   options: Json;
   enabled: boolean;
   pollIntervalSeconds: number;
-  health: {
-    status: 'new' | 'ok' | 'failing';
-    lastPolledAt: Date | null;
-    lastSuccessAt: Date | null;
-    lastError: string | null;
-    lastErrorAt: Date | null;
-    consecutiveFailures: number;
-    nextPollAt: Date;
-  };
+  brandIds: number[];
+  health: SourceHealth;
   createdAt: Date;
   updatedAt: Date;
 };
 
-export function toSource(row: SourceRow): Source {
-  const status = row.consecutive_failures > 0 ? 'failing' : row.last_success_at ? 'ok' : 'new';
+export function healthOf(row: SourceRow, push: boolean): SourceHealth {
+  let status: SourceHealth['status'];
+  if (push) status = 'push';
+  else if (!row.enabled) status = 'disabled';
+  else if (row.consecutive_failures >= FAILING_AFTER) status = 'failing';
+  else if (row.consecutive_failures > 0) status = 'degraded';
+  else status = row.last_success_at ? 'ok' : 'new';
+  return {
+    status,
+    lastPolledAt: row.last_polled_at,
+    lastSuccessAt: row.last_success_at,
+    lastError: row.last_error,
+    lastErrorStatus: row.last_error_status,
+    lastErrorAt: row.last_error_at,
+    consecutiveFailures: row.consecutive_failures,
+    nextPollAt: push || !row.enabled ? null : row.next_poll_at,
+  };
+}
+
+export function toSource(deps: Deps, row: SourceRow): Source {
   return {
     id: row.id,
     name: row.name,
@@ -62,18 +98,28 @@ export function toSource(row: SourceRow): Source {
     options: row.options,
     enabled: row.enabled,
     pollIntervalSeconds: row.poll_interval_seconds,
-    health: {
-      status,
-      lastPolledAt: row.last_polled_at,
-      lastSuccessAt: row.last_success_at,
-      lastError: row.last_error,
-      lastErrorAt: row.last_error_at,
-      consecutiveFailures: row.consecutive_failures,
-      nextPollAt: row.next_poll_at,
-    },
+    brandIds: row.assign_brand_ids,
+    health: healthOf(row, deps.connectors.get(row.kind)?.push === true),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
+}
+
+/** Brand ids for references by id or name; an unknown one is a validation error. */
+async function resolveBrandRefs(deps: Deps, refs: ReadonlyArray<number | string>): Promise<number[]> {
+  if (refs.length === 0) return [];
+  const brands = await listBrandRows(deps.db);
+  const ids = new Set<number>();
+  for (const ref of refs) {
+    const brand = brands.find((b) => (typeof ref === 'number' ? b.id === ref : b.name === ref));
+    if (!brand) {
+      throw new AppError('validation_failed', `unknown brand ${typeof ref === 'number' ? ref : `"${ref}"`}`, [
+        { path: 'brands', message: `unknown brand ${ref}` },
+      ]);
+    }
+    ids.add(brand.id);
+  }
+  return [...ids];
 }
 
 function checkOptions(deps: Deps, kind: string, options: unknown): Json {
@@ -103,8 +149,9 @@ function nameTaken(name: string | undefined): string {
 export async function createSource({ deps, input }: { deps: Deps; input: unknown }): Promise<Source> {
   const source = parseInput(SourceInput, input, 'source');
   const options = checkOptions(deps, source.kind, source.options);
+  const brandIds = await resolveBrandRefs(deps, source.brands);
   return conflictOnDuplicate(nameTaken(source.name), async () =>
-    toSource(await queries.insertSource(deps.db, { ...source, options })),
+    toSource(deps, await queries.insertSource(deps.db, { ...source, options, brandIds })),
   );
 }
 
@@ -112,17 +159,29 @@ export async function createSource({ deps, input }: { deps: Deps; input: unknown
 export async function upsertSource({ deps, input }: { deps: Deps; input: unknown }): Promise<Source> {
   const source = parseInput(SourceInput, input, 'source');
   const options = checkOptions(deps, source.kind, source.options);
-  return toSource(await queries.upsertSourceByName(deps.db, { ...source, options }));
+  const brandIds = await resolveBrandRefs(deps, source.brands);
+  return toSource(deps, await queries.upsertSourceByName(deps.db, { ...source, options, brandIds }));
 }
 
 export async function listSources({ deps }: { deps: Deps }): Promise<Source[]> {
-  return (await queries.listSources(deps.db)).map(toSource);
+  return (await queries.listSources(deps.db)).map((row) => toSource(deps, row));
 }
 
 export async function getSource({ deps, input }: { deps: Deps; input: { id: number } }): Promise<Source> {
   const row = await queries.getSource(deps.db, input.id);
   if (!row) throw AppError.notFound('source', input.id);
-  return toSource(row);
+  return toSource(deps, row);
+}
+
+export async function getSourceHealth({
+  deps,
+  input,
+}: {
+  deps: Deps;
+  input: { id: number };
+}): Promise<SourceHealth & { id: number; name: string; kind: string }> {
+  const source = await getSource({ deps, input });
+  return { id: source.id, name: source.name, kind: source.kind, ...source.health };
 }
 
 export async function updateSource({
@@ -136,15 +195,17 @@ export async function updateSource({
   const existing = await queries.getSource(deps.db, input.id);
   if (!existing) throw AppError.notFound('source', input.id);
   const options = patch.options === undefined ? undefined : checkOptions(deps, existing.kind, patch.options);
+  const brandIds = patch.brands === undefined ? undefined : await resolveBrandRefs(deps, patch.brands);
   return conflictOnDuplicate(nameTaken(patch.name), async () => {
     const row = await queries.updateSource(deps.db, input.id, {
       ...(patch.name === undefined ? {} : { name: patch.name }),
       ...(options === undefined ? {} : { options }),
       ...(patch.enabled === undefined ? {} : { enabled: patch.enabled }),
       ...(patch.pollIntervalSeconds === undefined ? {} : { pollIntervalSeconds: patch.pollIntervalSeconds }),
+      ...(brandIds === undefined ? {} : { brandIds }),
     });
     if (!row) throw AppError.notFound('source', input.id);
-    return toSource(row);
+    return toSource(deps, row);
   });
 }
 

@@ -1,6 +1,13 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { createSource, deleteSource, getSource, listSources, updateSource } from '../catalog/sources.ts';
+import {
+  createSource,
+  deleteSource,
+  getSource,
+  getSourceHealth,
+  listSources,
+  updateSource,
+} from '../catalog/sources.ts';
 import type { Deps } from '../deps.ts';
 import { pollSource } from '../ingest/poll-source.ts';
 import { IdParam, validate } from './validate.ts';
@@ -15,6 +22,9 @@ export function sourceRoutes(deps: Deps) {
       })
       .get('/:id', validate('param', IdParam), async (c) =>
         c.json(await getSource({ deps, input: c.req.valid('param') })),
+      )
+      .get('/:id/health', validate('param', IdParam), async (c) =>
+        c.json(await getSourceHealth({ deps, input: c.req.valid('param') })),
       )
       .patch('/:id', validate('param', IdParam), validate('json', z.unknown()), async (c) =>
         c.json(

@@ -106,3 +106,35 @@ describe('createBrandMatcher', () => {
     expect(idsIn(acme, ''), 'empty text').toEqual([]);
   });
 });
+
+describe('quoted terms and blocked authors and domains', () => {
+  const brands = [
+    {
+      id: 1,
+      include_terms: ['"Apple"', 'iPhone'],
+      exclude_terms: [],
+      blocked_authors: ['@AppleSupport', 'u/spambot'],
+      blocked_domains: ['apple.com', 'spam.example'],
+    },
+  ];
+  const match = createBrandMatcher(brands);
+
+  it('matches a quoted term only with its exact case', () => {
+    expect(match('Apple shipped it').map((m) => m.brandId)).toEqual([1]);
+    expect(match('an apple a day')).toEqual([]);
+    expect(match('my iphone broke').map((m) => m.terms)).toEqual([['iPhone']]);
+  });
+
+  it('drops items from blocked authors, whatever their prefix or case', () => {
+    expect(match('Apple is great', { author: 'applesupport' })).toEqual([]);
+    expect(match('Apple is great', { author: 'SpamBot' })).toEqual([]);
+    expect(match('Apple is great', { author: 'someone' })).toHaveLength(1);
+  });
+
+  it('drops items from blocked domains and their subdomains', () => {
+    expect(match('Apple news', { url: 'https://www.apple.com/newsroom/x' })).toEqual([]);
+    expect(match('Apple news', { url: 'https://blog.spam.example/p' })).toEqual([]);
+    expect(match('Apple news', { url: 'https://notapple.com/p' })).toHaveLength(1);
+    expect(match('Apple news', { url: 'not a url' })).toHaveLength(1);
+  });
+});

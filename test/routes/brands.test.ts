@@ -71,7 +71,7 @@ describe('/api/brands', () => {
   it('answers 409 for a duplicate name and 413 for an oversized body', async () => {
     expectStatus(await call(app, 'POST', '/api/brands', { name: 'Acme' }), 201);
     expectError(await call(app, 'POST', '/api/brands', { name: 'Acme' }), 409, 'conflict');
-    const big = JSON.stringify({ name: 'x', include: ['a'.repeat(2 * 1024 * 1024)] });
+    const big = JSON.stringify({ name: 'x', include: ['a'.repeat(6 * 1024 * 1024)] });
     expectError(await call(app, 'POST', '/api/brands', big), 413, 'payload_too_large');
   });
 

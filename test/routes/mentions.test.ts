@@ -40,6 +40,9 @@ describe('mentions, trends and themes', () => {
       sentimentScore: r.score,
       sentimentLabel: r.label,
       sentences: null,
+      engagement: null,
+      canonicalUrl: null,
+      textSimhash: null,
     }));
     const inserted = await insertMentions(handle.db, mentions);
     const byExternal = new Map(inserted.map((m) => [m.external_id, m]));

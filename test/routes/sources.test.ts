@@ -73,7 +73,27 @@ describe('/api/sources', () => {
     expect(poll.body.status).toBe('failed');
     expect(poll.body.error).toContain('HTTP 503');
     const read = await call(app, 'GET', `/api/sources/${created.body.id}`);
-    expect(read.body.health).toMatchObject({ status: 'failing', consecutiveFailures: 1 });
+    expect(read.body.health).toMatchObject({
+      status: 'degraded',
+      consecutiveFailures: 1,
+      lastErrorStatus: 503,
+    });
+
+    // It keeps failing: visibly failing, and backed off further each time.
+    await call(app, 'POST', `/api/sources/${created.body.id}/poll`);
+    await call(app, 'POST', `/api/sources/${created.body.id}/poll`);
+    const health = await call(app, 'GET', `/api/sources/${created.body.id}/health`);
+    expectStatus(health, 200);
+    expect(health.body).toMatchObject({
+      id: created.body.id,
+      kind: 'rss',
+      status: 'failing',
+      consecutiveFailures: 3,
+    });
+    expect(health.body.lastError).toContain('HTTP 503');
+    const list = await call(app, 'GET', '/api/sources');
+    expect(list.body.items[0].health.status).toBe('failing');
+    expectError(await call(app, 'GET', '/api/sources/999/health'), 404, 'not_found');
   });
 
   it('validates kind and options, and updates and deletes', async () => {

@@ -1,0 +1,180 @@
+/**
+ * The one write path for items, polled or pushed: normalise, drop repeats, keep what names a brand
+ * (or what the source is assigned to), skip what is already stored, analyse, and write mentions,
+ * matches, themes, syndication links and the source's new cursor in ONE transaction. A crash before
+ * the commit leaves the cursor where it was; the unique (source, external id) makes a retry harmless.
+ */
+import { listBrands } from '../../db/queries/brands.ts';
+import {
+  findSyndicatedOriginal,
+  insertMatches,
+  insertMentions,
+  insertThemes,
+  markDuplicate,
+  type NewMention,
+} from '../../db/queries/mentions.ts';
+import { recordPollSuccess } from '../../db/queries/sources.ts';
+import type { SourceRow } from '../../db/schema.ts';
+import type { RawItem } from '../../sources/types.ts';
+import type { Deps } from '../deps.ts';
+import type { Json } from '../types.ts';
+import { type BrandMatch, createBrandMatcher } from './match-brands.ts';
+import { type NormalisedItem, normaliseItem } from './normalise.ts';
+import { canonicalUrl, SIMHASH_MAX_DISTANCE, simhash } from './syndication.ts';
+
+export const SYNDICATION_WINDOW_DAYS = 7;
+
+export type IngestResult = {
+  /** Items received from the upstream or the caller. */
+  fetched: number;
+  /** Items with nothing readable left after normalising. */
+  unreadable: number;
+  /** Items that name a brand (or belong to a source assigned to brands). */
+  matched: number;
+  /** New mentions stored. */
+  inserted: number;
+  /** Matching items stored before. */
+  duplicates: number;
+  /** New mentions linked to an earlier copy of the same story. */
+  syndicated: number;
+  insertedIds: number[];
+  /** External ids of the items stored, in input order (for callers that report per item). */
+  insertedExternalIds: string[];
+};
+
+export type IngestBatch = {
+  source: SourceRow;
+  items: readonly RawItem[];
+  /** The cursor to store with the items; undefined keeps the source's cursor. */
+  cursor?: Json | null;
+  fetchedAt: Date;
+  /** When the next poll is due; undefined leaves it. */
+  nextPollAt?: Date;
+};
+
+type Candidate = { item: NormalisedItem; matches: BrandMatch[]; engagement: Json | null };
+
+export async function ingestItems(deps: Deps, batch: IngestBatch): Promise<IngestResult> {
+  const { source, fetchedAt } = batch;
+  const brands = await listBrands(deps.db);
+  const matcher = createBrandMatcher(brands);
+  const assigned = new Set(source.assign_brand_ids);
+  const seen = new Set<string>();
+  const candidates: Candidate[] = [];
+  let unreadable = 0;
+  for (const raw of batch.items) {
+    const item = normaliseItem(raw);
+    if (!item) {
+      unreadable++;
+      continue;
+    }
+    if (seen.has(item.externalId)) continue;
+    seen.add(item.externalId);
+    const text = item.title ? `${item.title}\n${item.text}` : item.text;
+    const matches = matcher(text, { author: item.author, url: item.url });
+    for (const brandId of assigned) {
+      if (!matches.some((m) => m.brandId === brandId)) matches.push({ brandId, terms: [] });
+    }
+    if (matches.length > 0)
+      candidates.push({ item, matches, engagement: (raw.engagement ?? null) as Json | null });
+  }
+
+  // Items stored by an earlier poll are not analysed again.
+  const known = new Set<string>();
+  if (candidates.length > 0) {
+    const rows = await deps.db
+      .selectFrom('mentions')
+      .select('external_id')
+      .where('source_id', '=', source.id)
+      .where(
+        'external_id',
+        'in',
+        candidates.map((c) => c.item.externalId),
+      )
+      .execute();
+    for (const row of rows) known.add(row.external_id);
+  }
+  const termsById = new Map(brands.map((b) => [b.id, b.include_terms]));
+  const analysed = candidates
+    .filter((c) => !known.has(c.item.externalId))
+    .map(({ item, matches, engagement }) => {
+      const ignoreWords = matches.flatMap((m) => termsById.get(m.brandId) ?? []);
+      const analysis = deps.analyzer.analyze(item.title ? `${item.title}. ${item.text}` : item.text, {
+        rating: item.rating,
+        ignoreWords,
+      });
+      const mention: NewMention = {
+        ...item,
+        sourceId: source.id,
+        fetchedAt,
+        sentimentScore: analysis.score,
+        sentimentLabel: analysis.label,
+        sentences: analysis.sentences,
+        engagement,
+        canonicalUrl: canonicalUrl(item.url),
+        textSimhash: simhash(item.text),
+      };
+      return { mention, matches, themes: analysis.themes };
+    });
+
+  const written = await deps.db.transaction().execute(async (tx) => {
+    const inserted = await insertMentions(
+      tx,
+      analysed.map((a) => a.mention),
+    );
+    const byExternalId = new Map(analysed.map((a) => [a.mention.externalId, a]));
+    const matchRows = [];
+    const themeRows = [];
+    let syndicated = 0;
+    for (const row of inserted) {
+      const entry = byExternalId.get(row.external_id);
+      if (!entry) continue;
+      for (const match of entry.matches) {
+        matchRows.push({
+          mentionId: row.id,
+          brandId: match.brandId,
+          occurredAt: row.occurred_at,
+          matchedTerms: match.terms,
+        });
+      }
+      for (const theme of entry.themes) {
+        themeRows.push({ mentionId: row.id, theme: theme.theme, sentimentScore: theme.score });
+      }
+      const original = await findSyndicatedOriginal(
+        tx,
+        {
+          id: row.id,
+          canonicalUrl: entry.mention.canonicalUrl,
+          simhash: entry.mention.textSimhash,
+          occurredAt: row.occurred_at,
+        },
+        { maxDistance: SIMHASH_MAX_DISTANCE, windowDays: SYNDICATION_WINDOW_DAYS },
+      );
+      if (original !== null) {
+        await markDuplicate(tx, row.id, original);
+        syndicated++;
+      }
+    }
+    await insertMatches(tx, matchRows);
+    await insertThemes(tx, themeRows);
+    await recordPollSuccess(
+      tx,
+      source.id,
+      fetchedAt,
+      batch.cursor === undefined ? source.cursor : batch.cursor,
+      batch.nextPollAt ?? source.next_poll_at,
+    );
+    return { inserted, syndicated };
+  });
+
+  return {
+    fetched: batch.items.length,
+    unreadable,
+    matched: candidates.length,
+    inserted: written.inserted.length,
+    duplicates: candidates.length - written.inserted.length,
+    syndicated: written.syndicated,
+    insertedIds: written.inserted.map((r) => r.id),
+    insertedExternalIds: written.inserted.map((r) => r.external_id),
+  };
+}

@@ -1,0 +1,83 @@
+/**
+ * Syndication: the same story reaches us from several sources (a press release on ten news sites, a
+ * post cross-posted). Two signals link a copy to its first mention: the same canonical URL, or
+ * near-identical text (SimHash of word shingles within a few bits).
+ */
+
+const TRACKING_PARAMS = /^(utm_|fbclid$|gclid$|mc_cid$|mc_eid$|ref$|ref_src$|cmpid$|ocid$|igshid$|si$)/i;
+
+/** The URL two copies of one page share: no tracking parameters, fragment, `www.` or trailing slash. */
+export function canonicalUrl(url: string | null): string | null {
+  if (!url) return null;
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return null;
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return null;
+  const params = [...parsed.searchParams.entries()]
+    .filter(([key]) => !TRACKING_PARAMS.test(key))
+    .sort(([a], [b]) => a.localeCompare(b));
+  const query = params.length > 0 ? `?${new URLSearchParams(params).toString()}` : '';
+  const host = parsed.hostname.toLowerCase().replace(/^www\./, '');
+  const port = parsed.port ? `:${parsed.port}` : '';
+  const path = parsed.pathname.replace(/\/+$/, '') || '/';
+  return `https://${host}${port}${path}${query}`;
+}
+
+/** Texts shorter than this have too few shingles for SimHash to tell copies from chance. */
+export const MIN_SIMHASH_WORDS = 12;
+/**
+ * Bits two SimHashes may differ by and still be the same text. Two unrelated texts differ in about
+ * 24 of 48 bits (σ ≈ 3.5), so 6 is far from chance, and a copy with a sentence added still fits.
+ */
+export const SIMHASH_MAX_DISTANCE = 6;
+const BITS = 48; // fits a JS number exactly, and a PostgreSQL bigint
+
+function fnv1a(text: string, seed: number): number {
+  let hash = seed >>> 0;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash >>> 0;
+}
+
+/**
+ * A 48-bit SimHash over word 3-shingles of the text (case, punctuation and links ignored), or null
+ * for texts too short to fingerprint.
+ */
+export function simhash(text: string): number | null {
+  const words = text
+    .toLowerCase()
+    .replace(/https?:\/\/\S+/g, ' ')
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter(Boolean);
+  if (words.length < MIN_SIMHASH_WORDS) return null;
+  const weights = new Array<number>(BITS).fill(0);
+  for (let i = 0; i + 3 <= words.length; i++) {
+    const shingle = `${words[i]} ${words[i + 1]} ${words[i + 2]}`;
+    const low = fnv1a(shingle, 0x811c9dc5); // 32 bits
+    const high = fnv1a(shingle, 0x9747b28c) & 0xffff; // 16 more bits
+    for (let bit = 0; bit < BITS; bit++) {
+      const set = bit < 32 ? (low >>> bit) & 1 : (high >>> (bit - 32)) & 1;
+      weights[bit] = (weights[bit] ?? 0) + (set ? 1 : -1);
+    }
+  }
+  let value = 0;
+  for (let bit = BITS - 1; bit >= 0; bit--) value = value * 2 + ((weights[bit] ?? 0) > 0 ? 1 : 0);
+  return value;
+}
+
+export function hammingDistance(a: number, b: number): number {
+  let distance = 0;
+  let x = a;
+  let y = b;
+  for (let bit = 0; bit < BITS; bit++) {
+    if (x % 2 !== y % 2) distance++;
+    x = Math.floor(x / 2);
+    y = Math.floor(y / 2);
+  }
+  return distance;
+}
