@@ -3,16 +3,23 @@
  */
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
 import { createDb, dbTargetFor } from '../db/create-db.ts';
 import { migrateToLatest } from '../db/migrate.ts';
+import { openRuntime } from './bootstrap.ts';
+import { formatSummary, IMPORT_FIELDS, type ImportField, importCsv, progressBar } from './cli/import.ts';
 import { scoreStream } from './cli/score.ts';
 import { loadConfig } from './config.ts';
+import { createLogger } from './logger.ts';
 import { createAnalyzer } from './nlp/analyzer.ts';
 
 const USAGE = `usage: earshot <command>
 
 commands:
   score     read JSON lines {"id","text","rating"?} on stdin, write sentiment and themes as JSON lines
+  import    import reviews from a CSV file into a push source:
+              earshot import reviews.csv --source "App reviews" [--map text=Body,rating=Stars,...]
+            (fields: ${IMPORT_FIELDS.join(', ')}; columns are found by their usual names otherwise)
   migrate   apply database migrations (DATABASE_URL, or the embedded database in EARSHOT_DATA_DIR)
 `;
 
@@ -40,7 +47,52 @@ async function migrate(): Promise<number> {
   }
 }
 
-const commands: Record<string, () => Promise<number>> = { score, migrate };
+function parseMap(value: string | undefined): Partial<Record<ImportField, string>> {
+  const map: Partial<Record<ImportField, string>> = {};
+  for (const pair of value ? value.split(',') : []) {
+    const [field, ...rest] = pair.split('=');
+    const column = rest.join('=').trim();
+    if (!field || !column || !(IMPORT_FIELDS as readonly string[]).includes(field.trim())) {
+      throw new Error(`--map: "${pair}" is not field=column (fields: ${IMPORT_FIELDS.join(', ')})`);
+    }
+    map[field.trim() as ImportField] = column;
+  }
+  return map;
+}
+
+async function importCommand(): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: process.argv.slice(3),
+    options: { source: { type: 'string' }, map: { type: 'string' } },
+    allowPositionals: true,
+  });
+  const [file] = positionals;
+  if (!file || !values.source || positionals.length > 1) {
+    process.stderr.write(`usage: earshot import <file.csv> --source <name|id> [--map field=column,...]\n`);
+    return 2;
+  }
+  const config = loadConfig();
+  const runtime = await openRuntime(
+    config,
+    createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, 'stderr'),
+  );
+  try {
+    const tty = process.stderr.isTTY;
+    const summary = await importCsv(runtime.deps, {
+      file,
+      source: values.source,
+      map: parseMap(values.map),
+      ...(tty ? { progress: progressBar((s) => process.stderr.write(s)) } : {}),
+    });
+    if (tty) process.stderr.write('\n');
+    process.stdout.write(formatSummary(summary));
+    return 0;
+  } finally {
+    await runtime.close();
+  }
+}
+
+const commands: Record<string, () => Promise<number>> = { score, import: importCommand, migrate };
 
 const [command] = process.argv.slice(2);
 const run = command ? commands[command] : undefined;
