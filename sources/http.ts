@@ -80,6 +80,22 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
+/**
+ * How long an upstream asks us to wait: Retry-After, else a rate-limit reset header (Reddit and the
+ * IETF draft send seconds from now, GitHub and Bluesky an epoch time in seconds).
+ */
+export function retryAfterOf(headers: Headers, now = Date.now()): number | undefined {
+  const retryAfter = parseRetryAfter(headers.get('retry-after'), now);
+  if (retryAfter !== undefined) return retryAfter;
+  // A reset time matters only when the budget is spent (GitHub answers 403 then, others 429).
+  const remaining = headers.get('x-ratelimit-remaining') ?? headers.get('ratelimit-remaining');
+  if (remaining !== null && Number(remaining) > 0) return undefined;
+  const reset = headers.get('x-ratelimit-reset') ?? headers.get('ratelimit-reset');
+  if (!reset || !/^\d+(\.\d+)?$/.test(reset.trim())) return undefined;
+  const value = Number(reset);
+  return value > 1e9 ? Math.max(0, Math.round(value * 1000 - now)) : Math.round(value * 1000);
+}
+
 async function readCapped(response: Response, maxBytes: number, url: string): Promise<Uint8Array> {
   const declared = Number(response.headers.get('content-length'));
   if (Number.isFinite(declared) && declared > maxBytes) {
@@ -207,7 +223,7 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
           'http',
           `${request.url}: HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}`,
           response.status,
-          parseRetryAfter(response.headers.get('retry-after')),
+          retryAfterOf(response.headers),
         );
       }
       const body = await readCapped(response, maxBytes, request.url);

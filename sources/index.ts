@@ -1,14 +1,25 @@
 /**
  * The connector registry: every source kind earshot knows.
  */
+import { appStoreSource } from './appstore.ts';
+import { githubSource } from './github.ts';
+import { hackerNewsSource } from './hackernews.ts';
 import { pushSource } from './push.ts';
+import { redditSource } from './reddit.ts';
 import { rssSource } from './rss.ts';
 import type { SourceConnector } from './types.ts';
 
 export type ConnectorRegistry = ReadonlyMap<string, SourceConnector<unknown>>;
 
 export function createConnectorRegistry(
-  connectors: ReadonlyArray<SourceConnector<any>> = [rssSource, pushSource],
+  connectors: ReadonlyArray<SourceConnector<any>> = [
+    rssSource,
+    hackerNewsSource,
+    githubSource,
+    appStoreSource,
+    redditSource,
+    pushSource,
+  ],
 ): ConnectorRegistry {
   return new Map(connectors.map((c) => [c.kind, c as unknown as SourceConnector<unknown>]));
 }

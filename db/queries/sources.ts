@@ -151,7 +151,8 @@ export const MAX_BACKOFF_SECONDS = 6 * 3600;
 
 /**
  * Records a failed poll and backs off: the next poll waits interval × 2^failures, capped at
- * MAX_BACKOFF_SECONDS (or the interval itself if that is longer).
+ * MAX_BACKOFF_SECONDS (or the interval itself if that is longer), and never less than the upstream
+ * asked for.
  */
 export function recordPollFailure(
   db: Executor,
@@ -159,6 +160,8 @@ export function recordPollFailure(
   at: Date,
   error: string,
   status: number | null = null,
+  /** The upstream asked us to wait until then (Retry-After, rate-limit reset). */
+  notBefore: Date | null = null,
 ): Promise<SourceRow | undefined> {
   return db
     .updateTable('sources')
@@ -168,8 +171,9 @@ export function recordPollFailure(
       last_error_status: status,
       last_error_at: at,
       consecutive_failures: eb('consecutive_failures', '+', 1),
-      next_poll_at: sql<Date>`${at}::timestamptz + make_interval(secs => greatest(poll_interval_seconds,
-        least(poll_interval_seconds * power(2, least(consecutive_failures + 1, 20)), ${MAX_BACKOFF_SECONDS})))`,
+      next_poll_at: sql<Date>`greatest(${at}::timestamptz + make_interval(secs => greatest(poll_interval_seconds,
+        least(poll_interval_seconds * power(2, least(consecutive_failures + 1, 20)), ${MAX_BACKOFF_SECONDS}))),
+        ${notBefore ?? at}::timestamptz)`,
     }))
     .where('id', '=', id)
     .returningAll()

@@ -70,7 +70,9 @@ async function fail(
 ): Promise<PollResult> {
   const message = describe(error);
   const status = error instanceof UpstreamError ? (error.status ?? null) : null;
-  const updated = await recordPollFailure(deps.db, source.id, at, message, status);
+  const retryAfterMs = error instanceof UpstreamError ? error.retryAfterMs : undefined;
+  const notBefore = retryAfterMs === undefined ? null : new Date(at.getTime() + retryAfterMs);
+  const updated = await recordPollFailure(deps.db, source.id, at, message, status, notBefore);
   deps.logger.warn({ sourceId: source.id, kind: source.kind, error: message, status }, 'source poll failed');
   return {
     ...NOTHING,

@@ -231,3 +231,37 @@ describe('pollSource', () => {
     expect(row.occurred_at.toISOString()).toBe('2026-11-20T00:00:00.000Z');
   });
 });
+
+describe('back-off honours the upstream', () => {
+  let handle: DbHandle;
+  let upstream: FakeUpstream;
+  beforeAll(async () => {
+    handle = await createTestDb();
+    upstream = await startFakeUpstream();
+  });
+  afterAll(async () => {
+    await upstream.close();
+    await handle.close();
+  });
+
+  it('waits at least as long as Retry-After asks', async () => {
+    const deps = createTestDeps(handle.db, { now: () => new Date('2026-11-20T00:00:00Z') });
+    upstream.on('/slow-down', (_req, res) => {
+      res.writeHead(429, { 'retry-after': '7200' }).end();
+    });
+    const source = await createSource({
+      deps,
+      input: { name: 'limited', kind: 'rss', options: { url: upstream.url('/slow-down') } },
+    });
+    const result = await pollSource({ deps, input: { sourceId: source.id } });
+    expect(result.status).toBe('failed');
+    // The exponential back-off alone would be 30 minutes; the upstream asked for two hours.
+    expect(result.nextPollAt?.toISOString()).toBe('2026-11-20T02:00:00.000Z');
+    const row = await handle.db
+      .selectFrom('sources')
+      .selectAll()
+      .where('id', '=', source.id)
+      .executeTakeFirstOrThrow();
+    expect(row.last_error_status).toBe(429);
+  });
+});

@@ -315,3 +315,16 @@ describe('decodeBody', () => {
     expect(decodeBody(new Uint8Array(), 'text/xml'), 'empty body').toBe('');
   });
 });
+
+describe('retryAfterOf', () => {
+  it('prefers Retry-After, then a rate-limit reset in seconds or as an epoch time', async () => {
+    const { retryAfterOf } = await import('../../sources/http.ts');
+    const now = Date.UTC(2026, 10, 23, 12, 0, 0);
+    expect(retryAfterOf(new Headers({ 'retry-after': '7', 'x-ratelimit-reset': '99' }), now)).toBe(7000);
+    expect(retryAfterOf(new Headers({ 'x-ratelimit-reset': '42' }), now)).toBe(42_000);
+    expect(retryAfterOf(new Headers({ 'x-ratelimit-reset': String(now / 1000 + 60) }), now)).toBe(60_000);
+    expect(retryAfterOf(new Headers({ 'ratelimit-reset': '5' }), now)).toBe(5000);
+    expect(retryAfterOf(new Headers({ 'x-ratelimit-reset': 'soon' }), now)).toBeUndefined();
+    expect(retryAfterOf(new Headers(), now)).toBeUndefined();
+  });
+});
