@@ -18,6 +18,7 @@
  */
 import { z } from 'zod';
 import { parseFeedDate } from './dates.ts';
+import { isRecord } from './guards.ts';
 import { decodeBody, type HttpClient, UpstreamError } from './http.ts';
 import { joinUrl } from './json.ts';
 import { BaseUrl, type FetchResult, type RawItem, type SourceConnector } from './types.ts';
@@ -48,10 +49,6 @@ type AppStoreCursor = z.infer<typeof AppStoreCursor>;
 const PAGE_DEPTH = /page depth is limited/i;
 
 type Entry = Record<string, unknown>;
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** The feed wraps every value as `{ "label": … }`. */
 function label(value: unknown): string | null {

@@ -25,16 +25,11 @@
  */
 import { z } from 'zod';
 import { parseFeedDate } from './dates.ts';
+import { count, isRecord, text } from './guards.ts';
 import { UpstreamError } from './http.ts';
 import { fetchJson, joinUrl } from './json.ts';
-import {
-  BaseUrl,
-  type Engagement,
-  type FetchResult,
-  type RawItem,
-  SecretRef,
-  type SourceConnector,
-} from './types.ts';
+import { BaseUrl, type Engagement, type FetchResult, SecretRef, type SourceConnector } from './types.ts';
+import { type Hit, searchWindows, type WindowCursor } from './windowed-search.ts';
 
 export const GitHubOptions = z.strictObject({
   /**
@@ -68,27 +63,12 @@ const MAX_SEEN = 200;
 
 const IsoTime = z.iso.datetime();
 const Gap = z.object({ from: IsoTime, to: IsoTime });
-type Gap = { from: number; to: number };
 const GitHubCursor = z.object({
   since: IsoTime,
   seen: z.record(z.string(), IsoTime).default({}),
   gap: Gap.optional(),
   rateLimitReset: IsoTime.optional(),
 });
-
-type Hit = { item: RawItem; time: number | null };
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function text(value: unknown): string | null {
-  return typeof value === 'string' && value.trim() ? value.trim() : null;
-}
-
-function count(value: unknown): number | undefined {
-  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined;
-}
 
 /** Epoch seconds → `2022-07-19T10:00:00Z`, the form the `created:` qualifier takes. */
 function iso(seconds: number): string {
@@ -146,7 +126,7 @@ export function itemFromIssue(issue: unknown, now: Date): Hit | null {
   };
 }
 
-type Cursor = { since: number; seen: Map<string, number>; gap?: Gap; rateLimitReset?: number };
+type Cursor = WindowCursor & { rateLimitReset?: number };
 
 function readCursor(cursor: unknown): Cursor | null {
   const parsed = GitHubCursor.safeParse(cursor);
@@ -159,9 +139,6 @@ function readCursor(cursor: unknown): Cursor | null {
     ...(rateLimitReset ? { rateLimitReset: Date.parse(rateLimitReset) } : {}),
   };
 }
-
-type Window = { from?: number; to?: number };
-type WindowResult = { complete: boolean; oldest: number | null; pages: number };
 
 export const githubSource: SourceConnector<GitHubOptions> = {
   kind: 'github',
@@ -183,20 +160,19 @@ export const githubSource: SourceConnector<GitHubOptions> = {
     };
     if (options.token !== undefined) headers.authorization = `Bearer ${secret(options.token)}`;
 
-    const seen = new Map(previous?.seen ?? []);
-    const items = new Map<string, RawItem>();
-    let newest: number | null = previous?.since ?? null;
     let rateLimitReset: number | undefined;
-
-    /** Pages through one time window, newest first; `complete` when it reached the window's end. */
-    async function search(window: Window, maxPages: number): Promise<WindowResult> {
-      let qualifier = '';
-      if (window.from !== undefined && window.to !== undefined)
-        qualifier = ` created:${iso(window.from)}..${iso(window.to)}`;
-      else if (window.from !== undefined) qualifier = ` created:>=${iso(window.from)}`;
-      let oldest: number | null = null;
-      const lastPage = Math.min(maxPages, Math.floor(SEARCH_RESULT_CAP / PER_PAGE));
-      for (let page = 1; page <= lastPage; page++) {
+    const result = await searchWindows({
+      previous,
+      now,
+      maxPages: MAX_PAGES,
+      overlapSeconds: OVERLAP_S,
+      maxSeen: MAX_SEEN,
+      async fetchPage(window, index) {
+        const page = index + 1;
+        let qualifier = '';
+        if (window.from !== undefined && window.to !== undefined)
+          qualifier = ` created:${iso(window.from)}..${iso(window.to)}`;
+        else if (window.from !== undefined) qualifier = ` created:>=${iso(window.from)}`;
         const url = joinUrl(options.baseUrl, '/search/issues', {
           q: `${scoped(options.query)}${qualifier}`,
           sort: 'created',
@@ -205,26 +181,13 @@ export const githubSource: SourceConnector<GitHubOptions> = {
           page,
         });
         const response = await fetchJson(http, { url, headers });
-        if (response.notModified) return { complete: true, oldest, pages: page };
         const { data } = response;
         if (!isRecord(data) || !Array.isArray(data.items)) {
           throw new UpstreamError('invalid', `${url}: expected an object with an "items" array`);
         }
-        for (const raw of data.items) {
-          const hit = itemFromIssue(raw, now);
-          if (!hit) continue;
-          const { item, time } = hit;
-          if (time !== null) {
-            oldest = oldest === null ? time : Math.min(oldest, time);
-            if (window.from !== undefined && time < window.from) continue;
-          }
-          if (seen.has(item.externalId) || items.has(item.externalId)) continue;
-          items.set(item.externalId, item);
-          if (time !== null) {
-            seen.set(item.externalId, time);
-            newest = newest === null ? time : Math.max(newest, time);
-          }
-        }
+        const hits = data.items
+          .map((raw) => itemFromIssue(raw, now))
+          .filter((hit): hit is Hit => hit !== null);
         const remaining = response.headers.get('x-ratelimit-remaining');
         if (remaining !== null && remaining.trim() !== '' && Number(remaining) <= 0) {
           const reset = Number(response.headers.get('x-ratelimit-reset'));
@@ -232,44 +195,20 @@ export const githubSource: SourceConnector<GitHubOptions> = {
           rateLimitReset = Number.isFinite(reset) && reset > 0 ? reset * 1000 : now.getTime() + 60_000;
         }
         const total = count(data.total_count);
+        // GitHub serves at most SEARCH_RESULT_CAP results for one query.
         const more =
           data.items.length >= PER_PAGE &&
           page * PER_PAGE < Math.min(total ?? SEARCH_RESULT_CAP, SEARCH_RESULT_CAP);
-        if (!more) return { complete: true, oldest, pages: page };
-        if (rateLimitReset !== undefined) return { complete: false, oldest, pages: page };
-      }
-      return { complete: false, oldest, pages: lastPage };
-    }
+        return { hits, more, stop: rateLimitReset !== undefined };
+      },
+    });
 
-    let gap: Gap | undefined;
-    if (!previous) {
-      // First poll: the newest page only, no backfill.
-      await search({}, 1);
-    } else {
-      const from = Math.max(0, previous.since - OVERLAP_S);
-      const head = await search({ from }, MAX_PAGES);
-      gap = previous.gap;
-      if (!head.complete) {
-        // Paging stopped before reaching the cursor: [from, oldest] is still to do.
-        gap = mergeGaps(gap, { from, to: head.oldest ?? previous.since });
-      } else if (gap && head.pages < MAX_PAGES && rateLimitReset === undefined) {
-        const rest = await search(gap, MAX_PAGES - head.pages);
-        gap = rest.complete ? undefined : shrinkGap(gap, rest.oldest);
-      }
-    }
-
-    const since = newest ?? Math.floor(now.getTime() / 1000);
+    const { since, gap } = result.cursor;
     return {
-      items: [...items.values()],
+      items: result.items,
       cursor: {
         since: iso(since),
-        seen: Object.fromEntries(
-          [...seen]
-            .filter(([, time]) => time >= since - OVERLAP_S)
-            .sort((a, b) => b[1] - a[1])
-            .slice(0, MAX_SEEN)
-            .map(([id, time]) => [id, iso(time)]),
-        ),
+        seen: Object.fromEntries(result.seen.map(([id, time]) => [id, iso(time)])),
         ...(gap ? { gap: { from: iso(gap.from), to: iso(gap.to) } } : {}),
         ...(rateLimitReset !== undefined && rateLimitReset > now.getTime()
           ? { rateLimitReset: new Date(rateLimitReset).toISOString() }
@@ -279,14 +218,3 @@ export const githubSource: SourceConnector<GitHubOptions> = {
     };
   },
 };
-
-function mergeGaps(a: Gap | undefined, b: Gap): Gap | undefined {
-  const merged = a ? { from: Math.min(a.from, b.from), to: Math.max(a.to, b.to) } : b;
-  return merged.to >= merged.from ? merged : a;
-}
-
-/** What is left of a gap once it was searched down to `oldest`; always makes progress. */
-function shrinkGap(gap: Gap, oldest: number | null): Gap | undefined {
-  const to = oldest !== null && oldest < gap.to ? oldest : gap.to - 1;
-  return to >= gap.from ? { from: gap.from, to } : undefined;
-}

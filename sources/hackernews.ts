@@ -21,9 +21,11 @@
  */
 import { z } from 'zod';
 import { parseFeedDate } from './dates.ts';
+import { count, isRecord, text } from './guards.ts';
 import { UpstreamError } from './http.ts';
 import { fetchJson, joinUrl } from './json.ts';
-import { BaseUrl, type Engagement, type FetchResult, type RawItem, type SourceConnector } from './types.ts';
+import { BaseUrl, type Engagement, type FetchResult, type SourceConnector } from './types.ts';
+import { type Hit, searchWindows } from './windowed-search.ts';
 
 export const HackerNewsOptions = z.strictObject({
   /** Algolia query, as written by the user (typo-tolerant, prefix matching). */
@@ -50,27 +52,12 @@ const TAGS: Record<HackerNewsOptions['tags'], string> = {
 
 const Epoch = z.number().int().nonnegative();
 const Gap = z.object({ from: Epoch, to: Epoch });
-type Gap = z.infer<typeof Gap>;
 const HackerNewsCursor = z.object({
   since: Epoch,
   seen: z.record(z.string(), Epoch).default({}),
   gap: Gap.optional(),
 });
 type HackerNewsCursor = z.infer<typeof HackerNewsCursor>;
-
-type Hit = { item: RawItem; time: number | null };
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function text(value: unknown): string | null {
-  return typeof value === 'string' && value.trim() ? value.trim() : null;
-}
-
-function count(value: unknown): number | undefined {
-  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined;
-}
 
 function escapeHtml(value: string): string {
   return value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
@@ -133,25 +120,25 @@ function readCursor(cursor: unknown): HackerNewsCursor | null {
   return parsed.success ? parsed.data : null;
 }
 
-type Window = { from?: number; to?: number };
-type WindowResult = { complete: boolean; oldest: number | null; pages: number };
-
 export const hackerNewsSource: SourceConnector<HackerNewsOptions> = {
   kind: 'hackernews',
   optionsSchema: HackerNewsOptions,
   async fetchNew({ options, cursor, http, now }): Promise<FetchResult> {
     const previous = readCursor(cursor);
-    const seen = new Map<string, number>(Object.entries(previous?.seen ?? {}));
-    const items = new Map<string, RawItem>();
-    let newest: number | null = previous?.since ?? null;
-
-    /** Pages through one time window, newest first; `complete` when it reached the window's end. */
-    async function search(window: Window, maxPages: number): Promise<WindowResult> {
-      const filters: string[] = [];
-      if (window.from !== undefined) filters.push(`created_at_i>=${window.from}`);
-      if (window.to !== undefined) filters.push(`created_at_i<=${window.to}`);
-      let oldest: number | null = null;
-      for (let page = 0; page < maxPages; page++) {
+    const result = await searchWindows({
+      previous: previous && {
+        since: previous.since,
+        seen: new Map(Object.entries(previous.seen)),
+        ...(previous.gap ? { gap: previous.gap } : {}),
+      },
+      now,
+      maxPages: MAX_PAGES,
+      overlapSeconds: OVERLAP_S,
+      maxSeen: MAX_SEEN,
+      async fetchPage(window, page) {
+        const filters: string[] = [];
+        if (window.from !== undefined) filters.push(`created_at_i>=${window.from}`);
+        if (window.to !== undefined) filters.push(`created_at_i<=${window.to}`);
         const url = joinUrl(options.baseUrl, '/api/v1/search_by_date', {
           query: options.query,
           tags: TAGS[options.tags],
@@ -159,78 +146,26 @@ export const hackerNewsSource: SourceConnector<HackerNewsOptions> = {
           hitsPerPage: HITS_PER_PAGE,
           page,
         });
-        const { data, notModified } = await fetchJson(http, { url });
-        if (notModified) return { complete: true, oldest, pages: page + 1 };
+        const { data } = await fetchJson(http, { url });
         if (!isRecord(data) || !Array.isArray(data.hits)) {
           throw new UpstreamError('invalid', `${url}: expected an object with a "hits" array`);
         }
-        for (const raw of data.hits) {
-          const hit = itemFromHit(raw, now);
-          if (!hit) continue;
-          const { item, time } = hit;
-          if (time !== null) {
-            oldest = oldest === null ? time : Math.min(oldest, time);
-            // Algolia applied the filter; an item outside the window is an upstream slip, not new.
-            if (window.from !== undefined && time < window.from) continue;
-          }
-          if (seen.has(item.externalId) || items.has(item.externalId)) continue;
-          items.set(item.externalId, item);
-          if (time !== null) {
-            seen.set(item.externalId, time);
-            newest = newest === null ? time : Math.max(newest, time);
-          }
-        }
+        const hits = data.hits.map((raw) => itemFromHit(raw, now)).filter((hit): hit is Hit => hit !== null);
         const nbPages = count(data.nbPages);
         const more =
           data.hits.length > 0 &&
           (nbPages !== undefined ? page + 1 < nbPages : data.hits.length >= HITS_PER_PAGE);
-        if (!more) return { complete: true, oldest, pages: page + 1 };
-      }
-      return { complete: false, oldest, pages: maxPages };
-    }
-
-    let gap: Gap | undefined;
-    if (!previous) {
-      // First poll: the newest page only, no backfill.
-      await search({}, 1);
-    } else {
-      const from = Math.max(0, previous.since - OVERLAP_S);
-      const head = await search({ from }, MAX_PAGES);
-      gap = previous.gap;
-      if (!head.complete) {
-        // The pages ran out before reaching the cursor: [from, oldest] is still to do.
-        gap = mergeGaps(gap, { from, to: head.oldest ?? previous.since });
-      } else if (gap && head.pages < MAX_PAGES) {
-        const rest = await search(gap, MAX_PAGES - head.pages);
-        gap = rest.complete ? undefined : shrinkGap(gap, rest.oldest);
-      }
-    }
-
-    const since = newest ?? Math.floor(now.getTime() / 1000);
+        return { hits, more };
+      },
+    });
     return {
-      items: [...items.values()],
+      items: result.items,
       cursor: {
-        since,
-        seen: Object.fromEntries(
-          [...seen]
-            .filter(([, time]) => time >= since - OVERLAP_S)
-            .sort((a, b) => b[1] - a[1])
-            .slice(0, MAX_SEEN),
-        ),
-        ...(gap ? { gap } : {}),
+        since: result.cursor.since,
+        seen: Object.fromEntries(result.seen),
+        ...(result.cursor.gap ? { gap: result.cursor.gap } : {}),
       },
       notModified: false,
     };
   },
 };
-
-function mergeGaps(a: Gap | undefined, b: Gap): Gap | undefined {
-  const merged = a ? { from: Math.min(a.from, b.from), to: Math.max(a.to, b.to) } : b;
-  return merged.to >= merged.from ? merged : a;
-}
-
-/** What is left of a gap once it was searched down to `oldest`; always makes progress. */
-function shrinkGap(gap: Gap, oldest: number | null): Gap | undefined {
-  const to = oldest !== null && oldest < gap.to ? oldest : gap.to - 1;
-  return to >= gap.from ? { from: gap.from, to } : undefined;
-}

@@ -22,6 +22,7 @@
  *   carry their outbound link as content.
  */
 import { z } from 'zod';
+import { isRecord } from './guards.ts';
 import { type HttpClient, UpstreamError } from './http.ts';
 import { fetchJson, joinUrl } from './json.ts';
 import { BaseUrl, type FetchResult, type RawItem, SecretRef, type SourceConnector } from './types.ts';
@@ -70,10 +71,6 @@ export function resetRedditState(): void {
   tokens.clear();
   pendingTokens.clear();
   rateWindows.clear();
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function userAgentHeader(options: RedditOptions): Record<string, string> {

@@ -48,6 +48,7 @@ export function htmlToText(html: string): string {
 
 export function cleanText(value: string): string {
   return value
+    .replace(/\r\n?/g, '\n')
     .replace(INVISIBLE, '')
     .replace(/[ \t\u00a0]+/g, ' ')
     .replace(/ *\n */g, '\n')

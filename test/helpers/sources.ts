@@ -1,4 +1,4 @@
-import { createHttpClient, type HttpClient } from '../../sources/http.ts';
+import { createHttpClient, type HttpClient, UpstreamError } from '../../sources/http.ts';
 import type { FetchContext, SecretRef } from '../../sources/types.ts';
 import type { Json } from '../../src/types.ts';
 
@@ -26,4 +26,15 @@ export function fetchContext<Options>(
       return value;
     },
   };
+}
+
+/** The UpstreamError a promise rejects with; fails the test if it resolves or rejects with anything else. */
+export async function failure(promise: Promise<unknown>): Promise<UpstreamError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof UpstreamError) return error;
+    throw new Error(`expected an UpstreamError, got ${String(error)}`);
+  }
+  throw new Error('expected the fetch to fail, it succeeded');
 }

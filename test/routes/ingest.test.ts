@@ -63,7 +63,7 @@ describe('POST /api/ingest', () => {
     expect(res.body.rejected[0].message).toContain('rating');
     expect(res.body.rejected[3].message).toContain('surprise');
 
-    const mentions = await call(app, 'GET', '/api/mentions?source=' + pushId);
+    const mentions = await call(app, 'GET', `/api/mentions?source=${pushId}`);
     const first = mentions.body.items.find((m: { externalId: string }) => m.externalId === 't-1');
     expect(first).toMatchObject({
       author: 'jane@example.com',

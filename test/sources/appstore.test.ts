@@ -3,12 +3,12 @@ import type { ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { APPSTORE_MAX_PAGES, AppStoreOptions, appStoreSource } from '../../sources/appstore.ts';
-import { type HttpClient, UpstreamError } from '../../sources/http.ts';
+import type { HttpClient } from '../../sources/http.ts';
 import type { FetchResult, RawItem } from '../../sources/types.ts';
 import type { Json } from '../../src/types.ts';
 import { type FakeUpstream, startFakeUpstream } from '../helpers/fake-upstream.ts';
 import { hasFixtures, readFixture, SKIP_REASON } from '../helpers/shared.ts';
-import { fetchContext, testHttpClient } from '../helpers/sources.ts';
+import { failure, fetchContext, testHttpClient } from '../helpers/sources.ts';
 
 const NOW = new Date('2024-06-01T12:00:00Z');
 const http = testHttpClient();
@@ -56,16 +56,6 @@ function fetchReviews(
 ): Promise<FetchResult> {
   const options = AppStoreOptions.parse({ appId, country, baseUrl: upstream.url('') });
   return appStoreSource.fetchNew(fetchContext(options, { cursor, http: client, now: NOW }));
-}
-
-async function failure(promise: Promise<unknown>): Promise<UpstreamError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof UpstreamError) return error;
-    throw new Error(`expected an UpstreamError, got ${String(error)}`);
-  }
-  throw new Error('expected the fetch to fail, it succeeded');
 }
 
 function byId(items: RawItem[], id: string): RawItem {

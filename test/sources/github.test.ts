@@ -1,13 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GitHubOptions, githubSource, MAX_PAGES, OVERLAP_S, PER_PAGE } from '../../sources/github.ts';
-import { type HttpClient, UpstreamError } from '../../sources/http.ts';
+import type { HttpClient } from '../../sources/http.ts';
 import type { FetchResult, RawItem } from '../../sources/types.ts';
 import { normaliseItem } from '../../src/ingest/normalise.ts';
 import type { Json } from '../../src/types.ts';
 import { type FakeUpstream, startFakeUpstream } from '../helpers/fake-upstream.ts';
 import { hasFixtures, readFixture, SKIP_REASON } from '../helpers/shared.ts';
-import { fetchContext, testHttpClient } from '../helpers/sources.ts';
+import { failure, fetchContext, testHttpClient } from '../helpers/sources.ts';
 
 const SEARCH = '/search/issues';
 const NOW = new Date('2024-06-01T12:00:00Z');
@@ -65,17 +65,6 @@ function poll(
       secrets: overrides.secrets,
     }),
   );
-}
-
-async function failure(promise: Promise<unknown>): Promise<UpstreamError> {
-  let outcome: unknown;
-  try {
-    outcome = await promise;
-  } catch (error) {
-    if (error instanceof UpstreamError) return error;
-    throw new Error(`expected an UpstreamError, got ${String(error)}`);
-  }
-  throw new Error(`expected the poll to fail, it succeeded with ${JSON.stringify(outcome)}`);
 }
 
 function byId(items: RawItem[], id: string): RawItem {

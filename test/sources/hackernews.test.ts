@@ -7,13 +7,13 @@ import {
   MAX_PAGES,
   OVERLAP_S,
 } from '../../sources/hackernews.ts';
-import { type HttpClient, UpstreamError } from '../../sources/http.ts';
+import type { HttpClient } from '../../sources/http.ts';
 import type { FetchResult, RawItem } from '../../sources/types.ts';
 import { normaliseItem } from '../../src/ingest/normalise.ts';
 import type { Json } from '../../src/types.ts';
 import { type FakeUpstream, startFakeUpstream } from '../helpers/fake-upstream.ts';
 import { hasFixtures, readFixture, SKIP_REASON } from '../helpers/shared.ts';
-import { fetchContext, testHttpClient } from '../helpers/sources.ts';
+import { failure, fetchContext, testHttpClient } from '../helpers/sources.ts';
 
 const SEARCH = '/api/v1/search_by_date';
 const NOW = new Date('2024-06-01T12:00:00Z');
@@ -62,17 +62,6 @@ function poll(
   return hackerNewsSource.fetchNew(
     fetchContext(parsed, { cursor, http: overrides.http, now: overrides.now ?? NOW }),
   );
-}
-
-async function failure(promise: Promise<unknown>): Promise<UpstreamError> {
-  let outcome: unknown;
-  try {
-    outcome = await promise;
-  } catch (error) {
-    if (error instanceof UpstreamError) return error;
-    throw new Error(`expected an UpstreamError, got ${String(error)}`);
-  }
-  throw new Error(`expected the poll to fail, it succeeded with ${JSON.stringify(outcome)}`);
 }
 
 function byId(items: RawItem[], id: string): RawItem {

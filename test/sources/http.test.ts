@@ -1,8 +1,9 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHttpClient, decodeBody, parseRetryAfter, UpstreamError } from '../../sources/http.ts';
+import { createHttpClient, decodeBody, parseRetryAfter } from '../../sources/http.ts';
 import { type FakeUpstream, serveFeed, startFakeUpstream } from '../helpers/fake-upstream.ts';
+import { failure } from '../helpers/sources.ts';
 
 let upstream: FakeUpstream;
 
@@ -21,16 +22,6 @@ function recordingSleep() {
 }
 
 /** Awaits a request that must fail with an UpstreamError, and returns that error. */
-async function failure(promise: Promise<unknown>): Promise<UpstreamError> {
-  let outcome: unknown;
-  try {
-    outcome = await promise;
-  } catch (error) {
-    if (error instanceof UpstreamError) return error;
-    throw new Error(`expected an UpstreamError, got ${String(error)}`);
-  }
-  throw new Error(`expected the request to fail, it succeeded with ${JSON.stringify(outcome)}`);
-}
 
 function requestsTo(path: string) {
   return upstream.requests.filter((request) => request.path === path);

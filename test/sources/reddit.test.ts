@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type HttpClient, UpstreamError } from '../../sources/http.ts';
+import type { HttpClient } from '../../sources/http.ts';
 import {
   markdownToText,
   REDDIT_MAX_PAGES,
@@ -14,7 +14,7 @@ import type { FetchResult, RawItem } from '../../sources/types.ts';
 import type { Json } from '../../src/types.ts';
 import { type FakeUpstream, startFakeUpstream } from '../helpers/fake-upstream.ts';
 import { hasFixtures, readFixture, SKIP_REASON } from '../helpers/shared.ts';
-import { fetchContext, testHttpClient } from '../helpers/sources.ts';
+import { failure, fetchContext, testHttpClient } from '../helpers/sources.ts';
 
 const NOW = new Date('2024-06-01T12:00:00Z');
 const CLIENT_ID = 'test-client-id';
@@ -147,16 +147,6 @@ function poll(
   return redditSource.fetchNew(
     fetchContext(opts, { cursor, http: client, now, secrets: { REDDIT_SECRET: CLIENT_SECRET } }),
   );
-}
-
-async function failure(promise: Promise<unknown>): Promise<UpstreamError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof UpstreamError) return error;
-    throw new Error(`expected an UpstreamError, got ${String(error)}`);
-  }
-  throw new Error('expected the fetch to fail, it succeeded');
 }
 
 function byId(items: RawItem[], id: string): RawItem {

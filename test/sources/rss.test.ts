@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseFeedDate } from '../../sources/dates.ts';
-import { createHttpClient, UpstreamError } from '../../sources/http.ts';
+import { createHttpClient } from '../../sources/http.ts';
 import { rssSource } from '../../sources/rss.ts';
 import type { FetchResult, RawItem } from '../../sources/types.ts';
 import type { Json } from '../../src/types.ts';
 import { type FakeUpstream, serveFeed, startFakeUpstream } from '../helpers/fake-upstream.ts';
 import { hasFixtures, readFixture, SKIP_REASON } from '../helpers/shared.ts';
-import { fetchContext } from '../helpers/sources.ts';
+import { failure, fetchContext } from '../helpers/sources.ts';
 
 const NOW = new Date('2024-06-01T12:00:00Z');
 const http = createHttpClient({ retries: 0, timeoutMs: 10_000 });
@@ -23,16 +23,6 @@ afterAll(async () => {
 
 function fetchFrom(path: string, cursor: Json | null = null, now = NOW): Promise<FetchResult> {
   return rssSource.fetchNew(fetchContext({ url: upstream.url(path) }, { cursor, http, now }));
-}
-
-async function failure(promise: Promise<unknown>): Promise<UpstreamError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof UpstreamError) return error;
-    throw new Error(`expected an UpstreamError, got ${String(error)}`);
-  }
-  throw new Error('expected the fetch to fail, it succeeded');
 }
 
 function byTitle(items: RawItem[], title: string): RawItem {
