@@ -90,12 +90,51 @@ export function healthOf(row: SourceRow, push: boolean): SourceHealth {
   };
 }
 
+const SECRET_KEY = /(password|secret|token)$/i;
+
+/**
+ * Options as the API shows them: credentials written inline are masked (an `{"env": NAME}`
+ * reference is shown, it holds no secret).
+ */
+export function redactOptions(options: Json): Json {
+  if (Array.isArray(options)) return options.map(redactOptions);
+  if (options === null || typeof options !== 'object') return options;
+  return Object.fromEntries(
+    Object.entries(options).map(([key, value]) => [
+      key,
+      SECRET_KEY.test(key) && typeof value === 'string' ? '********' : redactOptions(value),
+    ]),
+  );
+}
+
+/** A patch that sends a masked credential back unchanged keeps the stored one. */
+function keepMaskedSecrets(patch: unknown, stored: Json): unknown {
+  if (
+    !patch ||
+    typeof patch !== 'object' ||
+    Array.isArray(patch) ||
+    !stored ||
+    typeof stored !== 'object' ||
+    Array.isArray(stored)
+  ) {
+    return patch;
+  }
+  return Object.fromEntries(
+    Object.entries(patch).map(([key, value]) => [
+      key,
+      SECRET_KEY.test(key) && value === '********'
+        ? stored[key]
+        : keepMaskedSecrets(value, stored[key] ?? null),
+    ]),
+  );
+}
+
 export function toSource(deps: Deps, row: SourceRow): Source {
   return {
     id: row.id,
     name: row.name,
     kind: row.kind,
-    options: row.options,
+    options: redactOptions(row.options),
     enabled: row.enabled,
     pollIntervalSeconds: row.poll_interval_seconds,
     brandIds: row.assign_brand_ids,
@@ -194,7 +233,10 @@ export async function updateSource({
   const patch = parseInput(SourcePatch, input.patch, 'source');
   const existing = await queries.getSource(deps.db, input.id);
   if (!existing) throw AppError.notFound('source', input.id);
-  const options = patch.options === undefined ? undefined : checkOptions(deps, existing.kind, patch.options);
+  const options =
+    patch.options === undefined
+      ? undefined
+      : checkOptions(deps, existing.kind, keepMaskedSecrets(patch.options, existing.options));
   const brandIds = patch.brands === undefined ? undefined : await resolveBrandRefs(deps, patch.brands);
   return conflictOnDuplicate(nameTaken(patch.name), async () => {
     const row = await queries.updateSource(deps.db, input.id, {

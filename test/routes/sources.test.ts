@@ -96,6 +96,38 @@ describe('/api/sources', () => {
     expectError(await call(app, 'GET', '/api/sources/999/health'), 404, 'not_found');
   });
 
+  it('never shows an inline credential, but shows an environment reference', async () => {
+    const created = await call(app, 'POST', '/api/sources', {
+      name: 'reddit',
+      kind: 'reddit',
+      options: { query: 'acme', clientId: 'my-client-id', clientSecret: 'hunter2-secret' },
+    });
+    expectStatus(created, 201);
+    expect(created.text).not.toContain('hunter2-secret');
+    expect(created.body.options.clientSecret).toBe('********');
+    const bsky = await call(app, 'POST', '/api/sources', {
+      name: 'bsky',
+      kind: 'bluesky',
+      options: { query: 'acme', identifier: 'brand.bsky.social', appPassword: { env: 'BSKY_APP_PASSWORD' } },
+    });
+    expectStatus(bsky, 201);
+    expect(bsky.body.options.appPassword).toEqual({ env: 'BSKY_APP_PASSWORD' });
+    const list = await call(app, 'GET', '/api/sources');
+    expect(list.text).not.toContain('hunter2-secret');
+
+    // Sending the masked form back (edit of another field) keeps the stored secret.
+    const patched = await call(app, 'PATCH', `/api/sources/${created.body.id}`, {
+      options: { ...created.body.options, query: 'acme OR globex' },
+    });
+    expectStatus(patched, 200);
+    const row = await handle.db
+      .selectFrom('sources')
+      .select('options')
+      .where('id', '=', created.body.id)
+      .executeTakeFirstOrThrow();
+    expect(row.options).toMatchObject({ query: 'acme OR globex', clientSecret: 'hunter2-secret' });
+  });
+
   it('validates kind and options, and updates and deletes', async () => {
     const unknownKind = await call(app, 'POST', '/api/sources', {
       name: 'x',
