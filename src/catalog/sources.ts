@@ -56,6 +56,8 @@ export type SourceHealth = {
   lastErrorAt: Date | null;
   consecutiveFailures: number;
   nextPollAt: Date | null;
+  /** Partial failures of the last poll that still succeeded (one Mastodon instance down, say). */
+  warnings: string[];
 };
 
 export type Source = {
@@ -70,6 +72,15 @@ export type Source = {
   createdAt: Date;
   updatedAt: Date;
 };
+
+/** Connectors keep partial failures in their cursor as `warnings` (strings). */
+function warningsOf(cursor: Json | null): string[] {
+  if (!cursor || typeof cursor !== 'object' || Array.isArray(cursor)) return [];
+  const warnings = cursor.warnings;
+  return Array.isArray(warnings)
+    ? warnings.filter((w): w is string => typeof w === 'string').slice(0, 20)
+    : [];
+}
 
 export function healthOf(row: SourceRow, push: boolean): SourceHealth {
   let status: SourceHealth['status'];
@@ -87,6 +98,7 @@ export function healthOf(row: SourceRow, push: boolean): SourceHealth {
     lastErrorAt: row.last_error_at,
     consecutiveFailures: row.consecutive_failures,
     nextPollAt: push || !row.enabled ? null : row.next_poll_at,
+    warnings: warningsOf(row.cursor),
   };
 }
 

@@ -59,7 +59,21 @@ describe('/api/sources', () => {
     expect(mentions.body.items[0].sentiment.label).toBe('negative');
 
     const read = await call(app, 'GET', `/api/sources/${created.body.id}`);
-    expect(read.body.health).toMatchObject({ status: 'ok', consecutiveFailures: 0, lastError: null });
+    expect(read.body.health).toMatchObject({
+      status: 'ok',
+      consecutiveFailures: 0,
+      lastError: null,
+      warnings: [],
+    });
+
+    // A connector's partial failures (kept in its cursor) show in health.
+    await handle.db
+      .updateTable('sources')
+      .set({ cursor: JSON.stringify({ warnings: ['https://down.example: HTTP 502'] }) })
+      .where('id', '=', created.body.id)
+      .execute();
+    const warned = await call(app, 'GET', `/api/sources/${created.body.id}/health`);
+    expect(warned.body.warnings).toEqual(['https://down.example: HTTP 502']);
   });
 
   it('reports a failed poll in the answer and in source health', async () => {
