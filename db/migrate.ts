@@ -5,11 +5,13 @@
 import { type Kysely, type Migration, type MigrationResultSet, Migrator } from 'kysely';
 import * as foundation from './migrations/20261123_0001_foundation.ts';
 import * as sourcesAndSyndication from './migrations/20261123_0002_sources_and_syndication.ts';
+import * as mixedAndReasons from './migrations/20261123_0003_mixed_and_reasons.ts';
 import type { Database } from './schema.ts';
 
 export const MIGRATIONS: Record<string, Migration> = {
   '20261123_0001_foundation': foundation,
   '20261123_0002_sources_and_syndication': sourcesAndSyndication,
+  '20261123_0003_mixed_and_reasons': mixedAndReasons,
 };
 
 export type MigrationLog = (message: string) => void;

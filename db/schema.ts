@@ -58,6 +58,10 @@ export interface MentionsTable {
   sentiment_score: number | null;
   sentiment_label: SentimentLabel | null;
   sentences: JsonColumn<SentenceScore[] | null> | null;
+  /** The features that moved the document's score most. */
+  sentiment_reasons: JsonColumn<Reason[] | null> | null;
+  touchpoints: Generated<string[]>;
+  intents: Generated<string[]>;
   engagement: JsonColumn<Json | null> | null;
   /** The item's URL without tracking parameters, fragments or `www.`: equal for syndicated copies. */
   canonical_url: string | null;
@@ -67,7 +71,8 @@ export interface MentionsTable {
   duplicate_of: number | null;
 }
 
-export type SentenceScore = { text: string; score: number };
+export type Reason = { kind: string; text: string; effect: number };
+export type SentenceScore = { text: string; score: number; reasons?: Reason[] };
 
 export interface MentionBrandsTable {
   mention_id: number;

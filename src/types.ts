@@ -20,7 +20,8 @@
 export const BRAND_KINDS = ['own', 'competitor'] as const;
 export type BrandKind = (typeof BRAND_KINDS)[number];
 
-export const SENTIMENT_LABELS = ['negative', 'neutral', 'positive'] as const;
+/** `mixed`: strong sentences of both polarities in one mention. */
+export const SENTIMENT_LABELS = ['negative', 'neutral', 'positive', 'mixed'] as const;
 export type SentimentLabel = (typeof SENTIMENT_LABELS)[number];
 
 /** A JSON value as stored in jsonb columns. */

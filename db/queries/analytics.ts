@@ -12,6 +12,7 @@ export type TrendBucket = {
   positive: number;
   neutral: number;
   negative: number;
+  mixed: number;
   unscored: number;
   mean_sentiment: number | null;
   net_sentiment: number | null;
@@ -47,6 +48,7 @@ export async function getBrandTrend(db: Executor, q: TrendQuery): Promise<TrendB
         (count(*) filter (where m.sentiment_label = 'positive'))::int as positive,
         (count(*) filter (where m.sentiment_label = 'neutral'))::int as neutral,
         (count(*) filter (where m.sentiment_label = 'negative'))::int as negative,
+        (count(*) filter (where m.sentiment_label = 'mixed'))::int as mixed,
         (count(*) filter (where m.sentiment_label is null))::int as unscored,
         avg(m.sentiment_score)::float8 as mean_sentiment
       from mention_brands mb
@@ -63,6 +65,7 @@ export async function getBrandTrend(db: Executor, q: TrendQuery): Promise<TrendB
       coalesce(a.positive, 0) as positive,
       coalesce(a.neutral, 0) as neutral,
       coalesce(a.negative, 0) as negative,
+      coalesce(a.mixed, 0) as mixed,
       coalesce(a.unscored, 0) as unscored,
       a.mean_sentiment,
       case when coalesce(a.volume, 0) - coalesce(a.unscored, 0) > 0
@@ -84,8 +87,8 @@ export type ThemeSummary = {
   mean_sentiment: number | null;
 };
 
-/** Sentence scores with a magnitude at or below this count as neutral (same cut as mention labels). */
-export const NEUTRAL_BAND = 0.05;
+/** Theme sentence scores with a magnitude at or below this count as neutral. */
+export const NEUTRAL_BAND = 0.15;
 
 /** A brand's most frequent themes in a range, with the sentiment of the sentences they appear in. */
 export function getTopThemes(db: Executor, q: ThemeQuery): Promise<ThemeSummary[]> {

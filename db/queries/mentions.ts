@@ -1,7 +1,7 @@
 import { type Expression, type SqlBool, sql } from 'kysely';
 import type { Json, SentimentLabel } from '../../src/types.ts';
 import { jsonb } from '../json.ts';
-import type { MentionRow, SentenceScore } from '../schema.ts';
+import type { MentionRow, Reason, SentenceScore } from '../schema.ts';
 import type { Executor } from './brands.ts';
 
 /** What an item says, once normalised: the part of a mention that comes from its source. */
@@ -22,6 +22,9 @@ export type NewMention = MentionContent & {
   sentimentScore: number | null;
   sentimentLabel: SentimentLabel | null;
   sentences: SentenceScore[] | null;
+  sentimentReasons: Reason[] | null;
+  touchpoints: string[];
+  intents: string[];
   engagement: Json | null;
   canonicalUrl: string | null;
   textSimhash: number | null;
@@ -53,6 +56,9 @@ export async function insertMentions(
         sentiment_score: m.sentimentScore,
         sentiment_label: m.sentimentLabel,
         sentences: m.sentences === null ? null : jsonb(m.sentences),
+        sentiment_reasons: m.sentimentReasons === null ? null : jsonb(m.sentimentReasons),
+        touchpoints: m.touchpoints,
+        intents: m.intents,
         engagement: m.engagement === null ? null : jsonb(m.engagement),
         canonical_url: m.canonicalUrl,
         text_simhash: m.textSimhash,
@@ -141,6 +147,8 @@ export type MentionFilter = {
   brandId?: number;
   sourceId?: number;
   label?: SentimentLabel;
+  touchpoint?: string;
+  intent?: string;
   from?: Date;
   to?: Date;
   /** Case-insensitive substring of title or text. */
@@ -199,6 +207,9 @@ export async function listMentions(db: Executor, filter: MentionFilter): Promise
   }
   if (sourceId !== undefined) query = query.where('m.source_id', '=', sourceId);
   if (label !== undefined) query = query.where('m.sentiment_label', '=', label);
+  if (filter.touchpoint !== undefined)
+    query = query.where(sql<boolean>`${filter.touchpoint} = any(m.touchpoints)`);
+  if (filter.intent !== undefined) query = query.where(sql<boolean>`${filter.intent} = any(m.intents)`);
   if (from !== undefined) query = query.where('m.occurred_at', '>=', from);
   if (to !== undefined) query = query.where('m.occurred_at', '<', to);
   if (q !== undefined) {

@@ -13,6 +13,8 @@ export const MentionsInput = z.object({
   brandId: z.number().int().positive().optional(),
   sourceId: z.number().int().positive().optional(),
   label: z.enum(SENTIMENT_LABELS).optional(),
+  touchpoint: z.string().max(50).optional(),
+  intent: z.string().max(50).optional(),
   from: InstantInput.optional(),
   to: InstantInput.optional(),
   q: z.string().trim().min(1).max(200).optional(),
@@ -48,9 +50,21 @@ export type Mention = {
   occurredAt: Date;
   rating: number | null;
   language: string | null;
-  sentiment: { score: number; label: string; sentences: Array<{ text: string; score: number }> } | null;
+  sentiment: {
+    score: number;
+    label: string;
+    /** Why: the features that moved the score most, and each sentence with its own score and reasons. */
+    reasons: Array<{ kind: string; text: string; effect: number }>;
+    sentences: Array<{
+      text: string;
+      score: number;
+      reasons?: Array<{ kind: string; text: string; effect: number }>;
+    }>;
+  } | null;
   brands: Array<{ id: number; name: string }>;
   themes: string[];
+  touchpoints: string[];
+  intents: string[];
   engagement: unknown;
   /** The earlier mention this one repeats (the same story from another source), if any. */
   duplicateOf: number | null;
@@ -69,6 +83,8 @@ export async function listMentions({
     brandId: q.brandId,
     sourceId: q.sourceId,
     label: q.label,
+    touchpoint: q.touchpoint,
+    intent: q.intent,
     from: q.from === undefined ? undefined : resolveInstant(q.from, 'UTC'),
     to: q.to === undefined ? undefined : resolveInstant(q.to, 'UTC'),
     q: q.q,
@@ -94,9 +110,16 @@ export async function listMentions({
       sentiment:
         r.sentiment_score === null || r.sentiment_label === null
           ? null
-          : { score: r.sentiment_score, label: r.sentiment_label, sentences: r.sentences ?? [] },
+          : {
+              score: r.sentiment_score,
+              label: r.sentiment_label,
+              reasons: r.sentiment_reasons ?? [],
+              sentences: r.sentences ?? [],
+            },
       brands: r.brands,
       themes: r.themes,
+      touchpoints: r.touchpoints,
+      intents: r.intents,
       engagement: r.engagement,
       duplicateOf: r.duplicate_of,
     })),

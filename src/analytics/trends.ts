@@ -51,6 +51,7 @@ export type TrendPoint = {
   positive: number;
   neutral: number;
   negative: number;
+  mixed: number;
   meanSentiment: number | null;
   netSentiment: number | null;
 };
@@ -76,6 +77,7 @@ function toPoint(b: TrendBucket): TrendPoint {
     positive: b.positive,
     neutral: b.neutral,
     negative: b.negative,
+    mixed: b.mixed,
     meanSentiment: round(b.mean_sentiment),
     netSentiment: round(b.net_sentiment),
   };
@@ -86,6 +88,7 @@ function totalsOf(buckets: TrendBucket[]): Trend['totals'] {
   let positive = 0;
   let neutral = 0;
   let negative = 0;
+  let mixed = 0;
   let scored = 0;
   let scoreSum = 0;
   for (const b of buckets) {
@@ -93,18 +96,20 @@ function totalsOf(buckets: TrendBucket[]): Trend['totals'] {
     positive += b.positive;
     neutral += b.neutral;
     negative += b.negative;
+    mixed += b.mixed;
     const bucketScored = b.volume - b.unscored;
     if (b.mean_sentiment !== null && bucketScored > 0) {
       scored += bucketScored;
       scoreSum += b.mean_sentiment * bucketScored;
     }
   }
-  const labelled = positive + neutral + negative;
+  const labelled = positive + neutral + negative + mixed;
   return {
     volume,
     positive,
     neutral,
     negative,
+    mixed,
     meanSentiment: scored > 0 ? round(scoreSum / scored) : null,
     netSentiment: labelled > 0 ? round((positive - negative) / labelled) : null,
   };

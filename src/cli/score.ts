@@ -1,7 +1,9 @@
 /**
  * `earshot score`: JSON lines in, JSON lines out, in input order, streaming.
  *   in:  {"id": ..., "text": "...", "rating"?: 1..5}
- *   out: {"id": ..., "sentiment": {"score": -1..1, "label": "..."}, "themes": [{"theme", "score"}]}
+ *   out: {"id": ..., "sentiment": {"score": -1..1, "label": "..."} | null, "themes": [{"theme", "score"}],
+ *         "touchpoints": [{"id", "evidence"}], "intents": [{"id", "evidence"}], "language": "en" | … | null,
+ *         "reasons": [{"kind", "text", "effect"}]}
  * A bad line gets an error line with its id (when it has one) and line number; it never stops the run.
  */
 import { z } from 'zod';

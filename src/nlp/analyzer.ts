@@ -1,26 +1,53 @@
 /**
- * Text analysis on wink-nlp: sentiment per sentence and per document, and themes (the noun phrases
- * people talk about). The model is loaded once per process by `createAnalyzer`; `analyze` keeps no
- * state between documents, so a text gets the same result whatever was analysed before it.
+ * Text analysis on wink-nlp: sentiment per sentence and per document (a logistic model over wink
+ * features and a VADER-style rule layer, with the reasons for every score), themes with their
+ * sentiment, touchpoints and intents, and the language. Built once per process by `createAnalyzer`;
+ * `analyze` keeps no state between documents, so a text gets the same result whatever came before.
  */
-import model from 'wink-eng-lite-web-model';
-import winkNLP, { type ItemSentence, type ItemToken } from 'wink-nlp';
 import type { SentimentLabel } from '../types.ts';
+import { textFeatures } from './features.ts';
+import { type Contribution, loadModel, type ModelFile, scoreFeatures } from './model.ts';
+import modelFile from './sentiment-model.json' with { type: 'json' };
+import { createThemeExtractor, type Theme } from './themes.ts';
+import { createTouchpointClassifier, type Hit } from './touchpoints.ts';
+import type { Vocabulary } from './vocabulary.ts';
+import { newWinkInstance } from './wink.ts';
 
-/** Scores with a magnitude at or below this are neutral. Chosen on the UCI labelled sentences. */
-export const NEUTRAL_BAND = 0.05;
 /** Longer texts are cut: sentiment and themes of the first part are what a reader sees too. */
 export const MAX_ANALYSED_CHARS = 20_000;
 const MAX_THEMES = 8;
-const MAX_THEME_WORDS = 3;
+const REASONS_PER_SPAN = 6;
 
-export type SentenceSentiment = { text: string; score: number };
+/** Why a score moved: a word, a negated word, a pattern, an emoji, the lexicon… and by how much. */
+export type Reason = { kind: ReasonKind; text: string; effect: number };
+export type ReasonKind =
+  | 'word'
+  | 'negated'
+  | 'after-contrast'
+  | 'phrase'
+  | 'emoji'
+  | 'hashtag'
+  | 'pattern'
+  | 'lexicon'
+  | 'intensity'
+  | 'question'
+  | 'rating';
+export type SentenceSentiment = { text: string; score: number; reasons: Reason[] };
 export type ThemeHit = { theme: string; score: number };
 export type Analysis = {
-  score: number;
-  label: SentimentLabel;
+  /** −1..1; null when the text is not English (the model scores English only). */
+  score: number | null;
+  label: SentimentLabel | null;
+  /** ISO 639-1 code where detected. */
+  language: string | null;
   sentences: SentenceSentiment[];
   themes: ThemeHit[];
+  /** What moved the document's score most. */
+  reasons: Reason[];
+  /** Parts of the customer journey the text is about, with the words that said so. */
+  touchpoints: Hit[];
+  /** What support acts on: churn risk, a request for help, purchase intent. */
+  intents: Hit[];
 };
 
 export type AnalyzeOptions = {
@@ -32,7 +59,14 @@ export type AnalyzeOptions = {
 
 export type Analyzer = { analyze: (text: string, options?: AnalyzeOptions) => Analysis };
 
-export function labelFor(score: number): SentimentLabel {
+export type LanguageDetector = (text: string) => { language: string | null; confidence: number };
+
+const sentimentModel = loadModel(modelFile as ModelFile);
+
+/** Scores with a magnitude at or below this are neutral (chosen by cross-validation at training). */
+export const NEUTRAL_BAND = sentimentModel.neutralBand;
+
+export function labelFor(score: number): Exclude<SentimentLabel, 'mixed'> {
   if (score > NEUTRAL_BAND) return 'positive';
   if (score < -NEUTRAL_BAND) return 'negative';
   return 'neutral';
@@ -47,111 +81,116 @@ function clamp(value: number): number {
 }
 
 /**
- * A star rating is what the reviewer said the text means: blend it in equally with the text score
- * (1★ → −1, 3★ → 0, 5★ → +1).
+ * A star rating is the reviewer's own verdict on what the text means: it weighs twice as much as
+ * the text (1★ → −1, 3★ → 0, 5★ → +1).
  */
 function blendRating(textScore: number, rating: number | null | undefined): number {
   if (rating === null || rating === undefined || !Number.isFinite(rating)) return textScore;
   const ratingScore = clamp((rating - 3) / 2);
-  return (textScore + ratingScore) / 2;
+  return (textScore + 2 * ratingScore) / 3;
 }
 
-const THEME_WORD = /^[a-z][a-z-]*[a-z]$/;
-/** Nouns too generic to be a theme on their own (singular: plurals are folded first). */
-const GENERIC_NOUNS = new Set([
-  'thing',
-  'things',
-  'time',
-  'way',
-  'lot',
-  'day',
-  'year',
-  'people',
-  'one',
-  'anything',
-  'something',
-  'everything',
-  'nothing',
-  'bit',
-  'kind',
-  'sort',
-  'part',
-  'today',
-  'yesterday',
-  'week',
-  'month',
-  'hour',
-  'minute',
-  'http',
-  'https',
-  'www',
-  'com',
-]);
-
-export function createAnalyzer(): Analyzer {
-  const nlp = winkNLP(model);
-  const its = nlp.its;
-
-  function analyze(rawText: string, options: AnalyzeOptions = {}): Analysis {
-    const text = rawText.length > MAX_ANALYSED_CHARS ? rawText.slice(0, MAX_ANALYSED_CHARS) : rawText;
-    const ignore = new Set<string>();
-    for (const word of options.ignoreWords ?? []) {
-      for (const part of word.toLowerCase().split(/\s+/)) if (part) ignore.add(part);
-    }
-    const doc = nlp.readDoc(text);
-    const sentences: SentenceSentiment[] = [];
-    const themeScores = new Map<string, number[]>();
-
-    doc.sentences().each((sentence: ItemSentence) => {
-      const score = round(Number(sentence.out(its.sentiment)) || 0);
-      sentences.push({ text: String(sentence.out()).trim(), score });
-      let run: string[] = [];
-      const flush = () => {
-        // A generic noun is fine inside a compound ("delivery time") but no theme on its own.
-        const generic = run.length === 1 && GENERIC_NOUNS.has(run[0] ?? '');
-        if (run.length > 0 && run.length <= MAX_THEME_WORDS && !generic) {
-          const theme = run.join(' ');
-          const scores = themeScores.get(theme) ?? [];
-          scores.push(score);
-          themeScores.set(theme, scores);
-        }
-        run = [];
+/** A model feature as a reason a person can read. */
+export function toReason({ feature, effect }: Contribution): Reason {
+  const colon = feature.indexOf(':');
+  const prefix = feature.slice(0, colon);
+  const body = feature.slice(colon + 1);
+  const e = round(effect);
+  switch (prefix) {
+    case 'w':
+      return { kind: 'word', text: body, effect: e };
+    case 'n':
+      return { kind: 'negated', text: `not ${body}`, effect: e };
+    case 'c':
+      return { kind: 'after-contrast', text: body, effect: e };
+    case 'b':
+      return {
+        kind: 'phrase',
+        text: body.replace(/^n:/, 'not ').replace(/_n:/, ' not ').replace('_', ' '),
+        effect: e,
       };
-      sentence.tokens().each((token: ItemToken) => {
-        const pos = token.out(its.pos);
-        const word = String(token.out(its.normal));
-        // Plurals are folded ("delivery times" and "delivery time" are one theme), but only by cutting
-        // the ending: the model's lemmas also expand words ("app" -> "application").
-        const lemma = String(token.out(its.lemma as Parameters<ItemToken['out']>[0])).toLowerCase();
-        const folded = lemma.length >= 3 && word.startsWith(lemma) ? lemma : word;
-        const isThemeNoun =
-          pos === 'NOUN' &&
-          !token.out(its.stopWordFlag) &&
-          THEME_WORD.test(folded) &&
-          folded.length >= 3 &&
-          !ignore.has(word) &&
-          !ignore.has(folded);
-        if (!isThemeNoun) {
-          flush();
-          return;
-        }
-        run.push(folded);
-      });
-      flush();
-    });
+    case 'e':
+      return { kind: 'emoji', text: body, effect: e };
+    case 'h':
+      return { kind: 'hashtag', text: `#${body}`, effect: e };
+    case 'p':
+      return { kind: 'pattern', text: body.replace(/-/g, ' '), effect: e };
+    case 'x':
+      return body === 'question'
+        ? { kind: 'question', text: '?', effect: e }
+        : { kind: body.startsWith('lex') ? 'lexicon' : 'intensity', text: body, effect: e };
+    default:
+      return { kind: 'lexicon', text: feature, effect: e };
+  }
+}
 
-    const textScore = round(Number(doc.out(its.sentiment)) || 0);
-    const score = round(blendRating(textScore, options.rating));
-    const themes = [...themeScores.entries()]
-      .map(([theme, scores]) => ({
-        theme,
-        count: scores.length,
-        score: round(scores.reduce((a, b) => a + b, 0) / scores.length),
-      }))
-      .sort((a, b) => b.count - a.count || a.theme.localeCompare(b.theme))
-      .slice(0, MAX_THEMES)
-      .map(({ theme, score: s }) => ({ theme, score: s }));
-    return { score, label: labelFor(score), sentences, themes };
+export type AnalyzerOptions = {
+  /** Texts it says are confidently not English get no sentiment. Without one, everything is scored. */
+  detectLanguage?: LanguageDetector;
+  /** Touchpoint and intent vocabulary of this deployment (default: DEFAULT_VOCABULARY). */
+  vocabulary?: Vocabulary;
+};
+
+export function createAnalyzer(options: AnalyzerOptions = {}): Analyzer {
+  // Own wink instances, nothing learned at run time: a text's result does not depend on what was
+  // analysed before it.
+  const nlp = newWinkInstance(['sbd', 'negation', 'sentiment']);
+  const themeExtractor = createThemeExtractor();
+  const classifier = createTouchpointClassifier(options.vocabulary);
+  const context = { known: sentimentModel.known, lexicon: sentimentModel.lexicon };
+
+  function themesOf(text: string, sentenceScores: number[], ignoreWords: string[]): ThemeHit[] {
+    let themes: Theme[];
+    try {
+      themes = themeExtractor.extract(text, { ignoreWords, sentenceScores });
+    } catch (error) {
+      // The two sentence splits disagree (they should not): fall back to wink's sentence scores.
+      if (!(error instanceof RangeError)) throw error;
+      themes = themeExtractor.extract(text, { ignoreWords });
+    }
+    return themes.slice(0, MAX_THEMES).map(({ theme, score }) => ({ theme, score: round(score) }));
+  }
+
+  function analyze(rawText: string, analyzeOptions: AnalyzeOptions = {}): Analysis {
+    const text = rawText.length > MAX_ANALYSED_CHARS ? rawText.slice(0, MAX_ANALYSED_CHARS) : rawText;
+    const ignore = [...(analyzeOptions.ignoreWords ?? [])].map((w) => w.replace(/^"|"$/g, ''));
+    const detected = options.detectLanguage?.(text) ?? { language: null, confidence: 0 };
+    const spans = textFeatures(nlp, text, context, true);
+    const sentences: SentenceSentiment[] = spans.sentences.map((sentence) => {
+      const scored = scoreFeatures(sentimentModel, sentence.features, REASONS_PER_SPAN);
+      return { text: sentence.text, score: round(scored.score), reasons: scored.contributions.map(toReason) };
+    });
+    const themes = themesOf(
+      text,
+      sentences.map((s) => s.score),
+      ignore,
+    );
+    const { touchpoints, intents } = classifier.classify(text, { brandTerms: ignore });
+    if (detected.language !== null && detected.language !== 'en') {
+      // Not English: no score rather than a confident wrong one.
+      return {
+        score: null,
+        label: null,
+        language: detected.language,
+        sentences,
+        themes,
+        reasons: [],
+        touchpoints,
+        intents,
+      };
+    }
+    const scored = scoreFeatures(sentimentModel, spans.document, REASONS_PER_SPAN);
+    const reasons = scored.contributions.map(toReason);
+    const rating = analyzeOptions.rating;
+    const score = round(blendRating(scored.score, rating));
+    if (rating !== null && rating !== undefined && Number.isFinite(rating)) {
+      reasons.unshift({ kind: 'rating', text: `${rating}★`, effect: round(score - scored.score) });
+    }
+    // Mixed: strong sentences both ways ("the camera is superb. The battery is a disaster.").
+    const strongPositive = sentences.some((s) => s.score >= sentimentModel.mixedBand);
+    const strongNegative = sentences.some((s) => s.score <= -sentimentModel.mixedBand);
+    const label: SentimentLabel = strongPositive && strongNegative ? 'mixed' : labelFor(score);
+    return { score, label, language: detected.language, sentences, themes, reasons, touchpoints, intents };
   }
 
   return { analyze };

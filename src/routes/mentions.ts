@@ -11,6 +11,8 @@ const MentionsQuery = z.strictObject({
   brand: Id.optional(),
   source: Id.optional(),
   label: z.enum(SENTIMENT_LABELS).optional(),
+  touchpoint: z.string().trim().min(1).max(50).optional(),
+  intent: z.string().trim().min(1).max(50).optional(),
   from: Instant.optional(),
   to: Instant.optional(),
   q: z.string().trim().min(1).max(200).optional(),

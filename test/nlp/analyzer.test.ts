@@ -36,11 +36,15 @@ describe('analyzer', () => {
     expect(delivery!.score).toBeLessThan(0);
   });
 
-  it('lets a star rating inform the score', () => {
+  it('lets a star rating inform the score, and says so', () => {
     const text = 'It arrived on Tuesday.';
+    const plain = analyzer.analyze(text);
     expect(analyzer.analyze(text, { rating: 1 }).label).toBe('negative');
     expect(analyzer.analyze(text, { rating: 5 }).label).toBe('positive');
-    expect(analyzer.analyze(text, { rating: 3 }).label).toBe('neutral');
+    const three = analyzer.analyze(text, { rating: 3 });
+    // 3★ is neutral: it weighs twice the text, towards 0.
+    expect(three.score).toBeCloseTo((plain.score ?? 0) / 3, 2);
+    expect(three.reasons[0]).toMatchObject({ kind: 'rating', text: '3★' });
   });
 
   it('gives the same result for a text whatever was analysed before it', () => {

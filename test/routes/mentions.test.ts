@@ -16,6 +16,8 @@ type Seed = {
   brands: number[];
   text?: string;
   themes?: string[];
+  touchpoints?: string[];
+  intents?: string[];
 };
 
 describe('mentions, trends and themes', () => {
@@ -40,6 +42,9 @@ describe('mentions, trends and themes', () => {
       sentimentScore: r.score,
       sentimentLabel: r.label,
       sentences: null,
+      sentimentReasons: null,
+      touchpoints: r.touchpoints ?? [],
+      intents: r.intents ?? [],
       engagement: null,
       canonicalUrl: null,
       textSimhash: null,
@@ -124,6 +129,7 @@ describe('mentions, trends and themes', () => {
         score: -0.6,
         brands: [acme],
         text: 'Acme delivery was late',
+        touchpoints: ['delivery'],
       },
       {
         at: '2026-11-11T10:00:00Z',
@@ -138,6 +144,7 @@ describe('mentions, trends and themes', () => {
         score: -0.4,
         brands: [globex],
         text: '100% wrong_name',
+        intents: ['churn'],
       },
     ]);
     const ids = async (query: string) => {
@@ -149,6 +156,8 @@ describe('mentions, trends and themes', () => {
     expect(await ids(`brand=${globex}&label=negative`)).toEqual(['100% wrong_name']);
     expect(await ids(`source=${sourceId}&from=2026-11-11&to=2026-11-12`)).toEqual(['Acme beats Globex']);
     expect(await ids('q=DELIVERY')).toEqual(['Acme delivery was late']);
+    expect(await ids('touchpoint=delivery')).toEqual(['Acme delivery was late']);
+    expect(await ids('intent=churn')).toEqual(['100% wrong_name']);
     // LIKE wildcards in the search text are literal.
     expect(await ids('q=%25')).toEqual(['100% wrong_name']);
     expect(await ids('q=_')).toEqual(['100% wrong_name']);

@@ -1,0 +1,397 @@
+/**
+ * Features of a text for the sentiment model, read off one wink-nlp document: words (marked when
+ * inside a negation's scope, repeated when they follow a contrast), bigrams, emoji and emoticons,
+ * hashtag words, complaint and churn patterns, intensity cues (CAPS, "!!!", elongated words) and
+ * wink's own lexicon score. The same function serves training and scoring, so they cannot drift.
+ */
+import type { ItemSentence, ItemToken, WinkMethods } from 'wink-nlp';
+
+export type Features = Map<string, number>;
+/** Tokens of one span (a sentence or a whole document) as the extractor needs them. */
+type TokenView = { value: string; normal: string; type: string; glued: boolean };
+
+const CONTRAST = new Set(['but', 'however', 'yet', 'nevertheless', 'nonetheless', 'although', 'though']);
+const BOOSTERS = new Set([
+  'very',
+  'really',
+  'so',
+  'extremely',
+  'totally',
+  'absolutely',
+  'completely',
+  'incredibly',
+  'super',
+  'utterly',
+  'highly',
+  'terribly',
+  'awfully',
+  'truly',
+  'seriously',
+  'insanely',
+  'ridiculously',
+]);
+
+/**
+ * Complaint and churn phrasings that carry no sentiment word ("I will not be flying with you again").
+ * Matched on the lowercased text; each is a feature the model weighs, and an explanation.
+ */
+export const PATTERNS: ReadonlyArray<{ id: string; re: RegExp; valence: number }> = [
+  {
+    id: 'never-again',
+    re: /\bnever\s+(?:again|coming back|return|recommend|buy|use|fly|order)/,
+    valence: -2.0,
+  },
+  {
+    id: 'will-not-again',
+    re: /\b(?:will|would|'ll)\s+(?:not|never)\s+(?:be\s+)?(?:\w+ing|\w+)\s+(?:\w+\s+){0,4}again\b/,
+    valence: -2.0,
+  },
+  {
+    id: 'not-coming-back',
+    re: /\b(?:not|never|won't|wont)\s+(?:be\s+)?(?:coming|going)\s+back\b/,
+    valence: -2.0,
+  },
+  { id: 'waste', re: /\bwaste\s+of\s+(?:money|time|space)\b/, valence: -2.0 },
+  {
+    id: 'still-waiting',
+    re: /\b(?:still|been)\s+waiting\b|\bno\s+(?:reply|response|answer|one\s+(?:answers|answered|called))\b/,
+    valence: -2.0,
+  },
+  {
+    id: 'does-not-work',
+    re: /\b(?:does\s*n[o']t|doesnt|did\s*n[o']t|didnt|won'?t|stopped|not)\s+work(?:ing|s|ed)?\b/,
+    valence: -2.0,
+  },
+  {
+    id: 'broken',
+    re: /\b(?:broke|broken|crash(?:es|ed|ing)?|freez(?:es|ing)|froze|fail(?:s|ed|ing)?|stuck|dead)\b/,
+    valence: -2.0,
+  },
+  {
+    id: 'cancel-switch',
+    re: /\b(?:cancel(?:l?ed|l?ing)?|unsubscrib\w*|switch(?:ed|ing)?\s+to|moving\s+to|leaving)\b/,
+    valence: -2.0,
+  },
+  {
+    id: 'refund',
+    re: /\b(?:refund|money\s+back|charged\s+twice|overcharg\w*|double\s+charged)\b/,
+    valence: -2.0,
+  },
+  { id: 'no-x-no-y', re: /\bno\s+\w+\s*,\s*no\s+\w+/, valence: -2.0 },
+  { id: 'return-it', re: /\b(?:return(?:ed|ing)?\s+(?:it|this|them)|sent\s+it\s+back)\b/, valence: -2.0 },
+  { id: 'disappointed', re: /\b(?:disappoint\w*|let\s+down|regret\w*)\b/, valence: -2.0 },
+  { id: 'avoid', re: /\b(?:avoid|stay\s+away|do\s*n[o']t\s+(?:buy|bother|waste))\b/, valence: -2.0 },
+  {
+    id: 'recommend',
+    re: /\b(?:highly\s+recommend|would\s+recommend|must\s+(?:have|buy|see))\b/,
+    valence: 2.0,
+  },
+];
+
+/** "soooo" → "so", "goooood" → "good": three or more repeats of a letter fold to two, then one. */
+export function foldElongated(word: string, known?: ReadonlySet<string>): string {
+  if (!/(\p{L})\1\1/u.test(word)) return word;
+  const two = word.replace(/(\p{L})\1{2,}/gu, '$1$1');
+  if (known?.has(two)) return two;
+  const one = word.replace(/(\p{L})\1{2,}/gu, '$1');
+  return known?.has(one) || !known ? one : two;
+}
+
+/**
+ * Words of a hashtag: camel case ("#WorstFlightEver") or, for one lowercase run, the split into the
+ * fewest known words ("#worstflightever" → worst flight ever); unknown → the tag itself.
+ */
+export function hashtagWords(tag: string, known: ReadonlySet<string>): string[] {
+  const body = tag.replace(/^#/, '');
+  const camel = body.match(/[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+/g);
+  if (camel && camel.length > 1) return camel.map((w) => w.toLowerCase());
+  const lower = body.toLowerCase();
+  if (lower.length > 40 || known.size === 0) return [lower];
+  // Fewest-words segmentation over known words of 2+ letters (dynamic programming).
+  const best: Array<string[] | null> = new Array(lower.length + 1).fill(null);
+  best[0] = [];
+  for (let end = 1; end <= lower.length; end++) {
+    for (let start = Math.max(0, end - 20); start < end; start++) {
+      const prefix = best[start];
+      const word = lower.slice(start, end);
+      if (!prefix || (word.length < 2 && word !== 'a' && word !== 'i') || !known.has(word)) continue;
+      const candidate = [...prefix, word];
+      const current = best[end];
+      if (!current || candidate.length < current.length) best[end] = candidate;
+    }
+  }
+  return best[lower.length] ?? [lower];
+}
+
+function add(features: Features, key: string, value = 1): void {
+  features.set(key, (features.get(key) ?? 0) + value);
+}
+
+export type FeatureContext = {
+  /** Words the model knows: for hashtag splitting and elongation folding. */
+  known: ReadonlySet<string>;
+  /** Valence of words and emoticons, −4..4 (the VADER lexicon, shipped inside the model file). */
+  lexicon: ReadonlyMap<string, number>;
+};
+
+/** VADER's constants: negation scale, booster step, CAPS emphasis. */
+const NEGATION_SCALE = -0.74;
+const NEGATION_WINDOW = 3;
+const NEGATIONS = new Set([
+  'not',
+  'no',
+  'never',
+  'nothing',
+  'nobody',
+  'none',
+  'neither',
+  'nor',
+  'without',
+  'cannot',
+  'nowhere',
+  'aint',
+  'isnt',
+  'dont',
+  'doesnt',
+  'didnt',
+  'wont',
+  'wouldnt',
+  'cant',
+  'couldnt',
+  'shouldnt',
+  'wasnt',
+  'werent',
+  'havent',
+  'hasnt',
+]);
+const BOOST = 0.293;
+const CAPS_BOOST = 0.733;
+const DAMPENERS = new Set([
+  'barely',
+  'hardly',
+  'slightly',
+  'somewhat',
+  'marginally',
+  'occasionally',
+  'partly',
+  'scarcely',
+  'kinda',
+  'sorta',
+]);
+
+/**
+ * Features of one span. `winkScore` is wink's lexicon score of the span; `sentenceScores` the wink
+ * scores of its sentences (one for a sentence span).
+ */
+export function spanFeatures(
+  tokens: readonly TokenView[],
+  text: string,
+  winkScore: number,
+  sentenceScores: readonly number[],
+  context: FeatureContext,
+): Features {
+  const features: Features = new Map();
+  let afterContrast = false;
+  let previous: string | null = null;
+  let caps = 0;
+  let exclaim = 0;
+  let boosters = 0;
+  let elongated = 0;
+  let social = 0;
+  let wordCount = 0;
+  // VADER-style rule layer: per-word valences, scaled by boosters, CAPS, negation and contrast.
+  const valences: Array<{ v: number; contrastIndex: number }> = [];
+  let contrasts = 0;
+  let boostPending = 0;
+  const mixedCase = /\p{Ll}/u.test(text);
+  const addValence = (word: string, negated: boolean, shouted: boolean) => {
+    const base = context.lexicon.get(word);
+    if (base === undefined) return;
+    let v = base;
+    if (shouted && mixedCase) v += Math.sign(v) * CAPS_BOOST;
+    if (boostPending !== 0) v += Math.sign(v) * boostPending;
+    if (negated) v *= NEGATION_SCALE;
+    valences.push({ v, contrastIndex: contrasts });
+  };
+  // A word is negated when one of the three words before it negates (VADER's window; wink's own
+  // flag runs to the end of the clause and flips "isn't working … lol thats funny").
+  let sinceNegation = NEGATION_WINDOW + 1;
+  let lastType = '';
+  for (const token of tokens) {
+    const glued = token.glued && lastType === 'word';
+    lastType = token.type;
+    if (token.type === 'punctuation') {
+      sinceNegation = NEGATION_WINDOW + 1;
+      if (token.value === '!') exclaim++;
+      if (token.value === '?') add(features, 'x:question');
+      if (token.value === '.' || token.value === ';') afterContrast = false;
+      previous = null;
+      continue;
+    }
+    if (
+      token.type === 'url' ||
+      token.type === 'mention' ||
+      token.type === 'email' ||
+      token.type === 'number'
+    ) {
+      if (token.type !== 'number') social++;
+      previous = null;
+      continue;
+    }
+    if (token.type === 'emoticon' && glued) {
+      // ":/" inside "http://…" is no emoticon.
+      previous = null;
+      continue;
+    }
+    if (token.type === 'emoji' || token.type === 'emoticon') {
+      social++;
+      add(features, `e:${token.normal}`);
+      addValence(token.normal, false, false);
+      previous = null;
+      continue;
+    }
+    if (token.type === 'hashtag') social++;
+    if (NEGATIONS.has(token.normal)) {
+      sinceNegation = 0;
+      previous = token.normal;
+      continue;
+    }
+    sinceNegation++;
+    const negated = sinceNegation <= NEGATION_WINDOW;
+    const words =
+      token.type === 'hashtag'
+        ? hashtagWords(token.value, context.known)
+        : [foldElongated(token.normal, context.known)];
+    if (token.type === 'word') {
+      if (token.value.length >= 3 && token.value === token.value.toUpperCase() && /\p{L}/u.test(token.value))
+        caps++;
+      if (words[0] !== token.normal) elongated++;
+      if (BOOSTERS.has(token.normal)) {
+        boosters++;
+        boostPending = BOOST;
+        previous = token.normal;
+        continue;
+      }
+      if (DAMPENERS.has(token.normal)) {
+        boostPending = -BOOST;
+        previous = token.normal;
+        continue;
+      }
+      if (CONTRAST.has(token.normal)) {
+        afterContrast = true;
+        contrasts++;
+        previous = null;
+        continue;
+      }
+    }
+    wordCount += words.length;
+    const shouted =
+      token.value.length >= 2 && token.value === token.value.toUpperCase() && /\p{L}/u.test(token.value);
+    for (const word of words) {
+      addValence(word, negated, shouted);
+      boostPending = 0;
+      const key = negated ? `n:${word}` : `w:${word}`;
+      add(features, key);
+      if (afterContrast) add(features, `c:${word}`);
+      if (token.type === 'hashtag') add(features, `h:${word}`);
+      if (previous !== null) add(features, `b:${previous}_${word}`);
+      previous = negated ? `n:${word}` : word;
+    }
+  }
+  const lower = text.toLowerCase();
+  for (const { id, re, valence: v } of PATTERNS) {
+    if (!re.test(lower)) continue;
+    add(features, `p:${id}`);
+    // A complaint pattern counts like a strongly negative word in the rule layer.
+    valences.push({ v, contrastIndex: contrasts });
+  }
+  add(features, 's:wink', winkScore);
+  // Contrast: what precedes the last "but" counts half, what follows it half as much again.
+  let valence = 0;
+  let positive = 0;
+  let negative = 0;
+  for (const { v, contrastIndex } of valences) {
+    const scaled = contrasts === 0 ? v : contrastIndex < contrasts ? v * 0.5 : v * 1.5;
+    valence += scaled;
+    if (scaled > 0) positive++;
+    else if (scaled < 0) negative++;
+  }
+  // "!!!" amplifies whichever way the text leans.
+  if (valence !== 0) valence += Math.sign(valence) * Math.min(exclaim, 4) * 0.292;
+  const lexiconScore = valence / Math.sqrt(valence * valence + 15);
+  add(features, 's:lexicon', lexiconScore);
+  // The lexicon's verdict as a step too: a clear lean is strong evidence on short social texts.
+  if (lexiconScore > 0.05) add(features, lexiconScore > 0.5 ? 'x:lex++' : 'x:lex+');
+  else if (lexiconScore < -0.05) add(features, lexiconScore < -0.5 ? 'x:lex--' : 'x:lex-');
+  if (positive > 0) add(features, 'x:lexpos', Math.log1p(positive));
+  if (negative > 0) add(features, 'x:lexneg', Math.log1p(negative));
+  // Social posts (mentions, hashtags, links, emoji) lean on the lexicon more than long-form prose.
+  if (social > 0) add(features, 's:lexicon*social', lexiconScore);
+  // So do short texts, where a sentiment word is most of what there is.
+  if (wordCount <= 25) add(features, 's:lexicon*short', lexiconScore);
+  add(features, 's:min', Math.min(0, ...sentenceScores));
+  add(features, 's:max', Math.max(0, ...sentenceScores));
+  add(features, 's:last', sentenceScores.at(-1) ?? 0);
+  if (caps > 0) add(features, 'x:caps', Math.log1p(caps));
+  if (exclaim > 0) add(features, 'x:exclaim', Math.log1p(exclaim));
+  if (boosters > 0) add(features, 'x:boost', Math.log1p(boosters));
+  if (elongated > 0) add(features, 'x:elongated', Math.log1p(elongated));
+  // Intensity matters through the polarity it amplifies.
+  const intensity = Math.log1p(caps + exclaim + boosters + elongated);
+  if (intensity > 0) {
+    add(features, 's:wink*intense', winkScore * intensity);
+    add(features, 's:lexicon*intense', lexiconScore * intensity);
+  }
+  add(features, 'bias');
+  return features;
+}
+
+export function tokenViews(
+  span: { tokens: () => { each: (f: (t: ItemToken) => void) => void } },
+  its: WinkMethods['its'],
+): TokenView[] {
+  const views: TokenView[] = [];
+  span.tokens().each((t: ItemToken) => {
+    views.push({
+      value: String(t.out(its.value)),
+      normal: String(t.out(its.normal)),
+      type: String(t.out(its.type)),
+      glued: String(t.out(its.precedingSpaces)) === '',
+    });
+  });
+  return views;
+}
+
+export type SentenceSpan = ItemSentence;
+
+export type AnalysedSpans = {
+  document: Features;
+  sentences: Array<{ text: string; winkScore: number; features: Features }>;
+};
+
+/** Reads the text once with wink and returns the features of the document and of each sentence. */
+export function textFeatures(
+  nlp: WinkMethods,
+  text: string,
+  context: FeatureContext,
+  withSentences: boolean,
+): AnalysedSpans {
+  const its = nlp.its;
+  const doc = nlp.readDoc(text);
+  const sentenceScores: number[] = [];
+  const sentences: AnalysedSpans['sentences'] = [];
+  doc.sentences().each((sentence: ItemSentence) => {
+    const winkScore = Number(sentence.out(its.sentiment)) || 0;
+    sentenceScores.push(winkScore);
+    if (withSentences) {
+      const sentenceText = String(sentence.out()).trim();
+      sentences.push({
+        text: sentenceText,
+        winkScore,
+        features: spanFeatures(tokenViews(sentence, its), sentenceText, winkScore, [winkScore], context),
+      });
+    }
+  });
+  const docScore = Number(doc.out(its.sentiment)) || 0;
+  return { document: spanFeatures(tokenViews(doc, its), text, docScore, sentenceScores, context), sentences };
+}

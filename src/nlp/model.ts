@@ -1,0 +1,67 @@
+/**
+ * The sentiment model: logistic regression over the features of `features.ts`, trained by
+ * `src/nlp/training/train.ts` on public labelled data (and a deployment's corrections) and shipped
+ * as a weights file. Linear, so every score decomposes into the features that moved it.
+ */
+import type { Features } from './features.ts';
+
+export type ModelFile = {
+  version: 1;
+  /** Scores with a magnitude at or below this are neutral. */
+  neutralBand: number;
+  /** Sentences scoring beyond ±this on both sides make a mixed document. */
+  mixedBand: number;
+  trainedAt: string;
+  trainedOn: string[];
+  /** Cross-validated figures from the training run (out-of-fold, never the training rows). */
+  crossValidation: Record<string, unknown>;
+  /** Word and emoticon valences −4..4: the VADER lexicon (Hutto & Gilbert 2014, MIT / Apache-2.0). */
+  lexicon: Record<string, number>;
+  weights: Record<string, number>;
+};
+
+export type SentimentModel = {
+  neutralBand: number;
+  mixedBand: number;
+  weights: ReadonlyMap<string, number>;
+  /** Words the model has weights for: used to split hashtags and fold elongated words. */
+  known: ReadonlySet<string>;
+  lexicon: ReadonlyMap<string, number>;
+};
+
+export function loadModel(file: ModelFile): SentimentModel {
+  const weights = new Map(Object.entries(file.weights));
+  const known = new Set<string>();
+  for (const key of weights.keys()) if (key.startsWith('w:')) known.add(key.slice(2));
+  const lexicon = new Map(Object.entries(file.lexicon));
+  for (const word of lexicon.keys()) if (/^\p{L}+$/u.test(word)) known.add(word);
+  return { neutralBand: file.neutralBand, mixedBand: file.mixedBand, weights, known, lexicon };
+}
+
+export type Contribution = { feature: string; effect: number };
+
+export function sigmoid(z: number): number {
+  return 1 / (1 + Math.exp(-z));
+}
+
+/** Score in −1..1 (2p − 1) and the features that moved it most. */
+export function scoreFeatures(
+  model: SentimentModel,
+  features: Features,
+  topN = 0,
+): { score: number; contributions: Contribution[] } {
+  let z = 0;
+  const contributions: Contribution[] = [];
+  for (const [feature, value] of features) {
+    const weight = model.weights.get(feature);
+    if (weight === undefined) continue;
+    const effect = weight * value;
+    z += effect;
+    if (topN > 0 && feature !== 'bias') contributions.push({ feature, effect });
+  }
+  if (topN > 0) {
+    contributions.sort((a, b) => Math.abs(b.effect) - Math.abs(a.effect));
+    contributions.length = Math.min(contributions.length, topN);
+  }
+  return { score: 2 * sigmoid(z) - 1, contributions };
+}

@@ -1,0 +1,280 @@
+/**
+ * Touchpoints and intents: which parts of the customer journey a mention is about (several or none)
+ * and whether support should act on it (churn risk, a request for help, purchase intent). Customer
+ * service reacts to the intents; customer experience watches all the touchpoints.
+ *
+ * The classifier owns its wink-nlp instance (reading documents grows an instance's lexicon, and
+ * learning custom entities replaces an instance's, so one shared with other code would tie results to
+ * what else ran) and compiles the vocabulary once, at construction; `classify` keeps no state between
+ * texts. (Within the instance, wink's tokenizer remembers unknown words it has read, which on rare
+ * tokens glued to punctuation, like "pc's,", changes how a later text splits.)
+ */
+import type { Document, ItsFunction } from 'wink-nlp';
+import { DEFAULT_VOCABULARY, type PatternSlot, parsePattern, type Vocabulary } from './vocabulary.ts';
+import { foldPlural, lowerCaseInPlace, newWinkInstance } from './wink.ts';
+
+/** Longer texts are cut: what a mention is about shows in its first part. */
+export const MAX_CLASSIFIED_CHARS = 20_000;
+const MAX_EVIDENCE = 5;
+const MAX_EVIDENCE_CHARS = 160;
+/** Words that carry a negation themselves: a negated match holding one of them is meant as said. */
+const NEGATORS = new Set([
+  'not',
+  'no',
+  'never',
+  'nobody',
+  'none',
+  'nothing',
+  'neither',
+  'nor',
+  'without',
+  'noone',
+]);
+/** `*` in a pattern: any word, no punctuation or symbols. */
+const NOT_WORDS = new Set(['PUNCT', 'SYM', 'SPACE']);
+
+export type Hit = { id: string; evidence: string[] };
+export type Classification = { touchpoints: Hit[]; intents: Hit[] };
+export type ClassifyOptions = {
+  /** The brand's own terms: a question naming the brand is a hit for every intent with question cues. */
+  brandTerms?: Iterable<string>;
+};
+export type TouchpointClassifier = {
+  /** A wink Document (from any instance) is read again here, from its text. */
+  classify: (docOrText: string | Document, options?: ClassifyOptions) => Classification;
+};
+
+type Role = 'match' | 'cue' | 'exclusion';
+type Category = { kind: 'touchpoint' | 'intent'; id: string; hasCues: boolean };
+/** A term or a pattern, as slots of token forms. */
+type Sequence = { category: number; role: Role; slots: PatternSlot[] };
+type Found = { category: number; role: Role; start: number; end: number };
+/** What the matcher needs of a read text. */
+type TokenView = { normals: string[]; lemmas: string[]; folded: string[]; pos: string[] };
+
+function slotAccepts(slot: PatternSlot, view: TokenView, i: number): boolean {
+  const pos = view.pos[i] ?? '';
+  if (slot.any && !NOT_WORDS.has(pos)) return true;
+  if (slot.tags.includes(pos)) return true;
+  const normal = view.normals[i] ?? '';
+  // Auxiliaries match their exact form: "how do i" is no "how did i".
+  const lemma = pos === 'AUX' ? normal : (view.lemmas[i] ?? '');
+  const folded = view.folded[i] ?? '';
+  return slot.words.some((word) => word === normal || word === lemma || word === folded);
+}
+
+/** The last token of the longest match of `slots[k..]` starting at token `i`, or -1. */
+function matchFrom(slots: PatternSlot[], k: number, view: TokenView, i: number): number {
+  const slot = slots[k];
+  if (slot === undefined) return i - 1;
+  let best = -1;
+  if (i < view.normals.length && slotAccepts(slot, view, i)) best = matchFrom(slots, k + 1, view, i + 1);
+  if (slot.optional) best = Math.max(best, matchFrom(slots, k + 1, view, i));
+  return best;
+}
+
+export function createTouchpointClassifier(
+  vocabulary: Vocabulary = DEFAULT_VOCABULARY,
+): TouchpointClassifier {
+  // Sentences for questions, negation for intents, POS for lemmas and patterns; no entities or sentiment.
+  const nlp = newWinkInstance(['sbd', 'negation', 'pos']);
+  const its = nlp.its;
+  const lemmaOf = its.lemma as unknown as ItsFunction<string>;
+
+  const categories: Category[] = [
+    ...vocabulary.touchpoints.map((e) => ({ kind: 'touchpoint' as const, id: e.id, hasCues: false })),
+    ...vocabulary.intents.map((e) => ({
+      kind: 'intent' as const,
+      id: e.id,
+      hasCues: e.questionCues.length > 0,
+    })),
+  ];
+
+  // Terms and pattern words are read by the same tokenizer as the texts, so "cancelling" and "won't"
+  // compare as they will appear ("canceling"; "will" "not"). Sequences are indexed by the words their
+  // first slot needs; those that may start anywhere (a tag, `*`, an optional slot) are tried everywhere.
+  const byFirstWord = new Map<string, Sequence[]>();
+  const unindexed: Sequence[] = [];
+  const normalsOf = (text: string): string[] =>
+    nlp.readDoc(lowerCaseInPlace(text)).tokens().out(its.normal) as string[];
+  const addSequence = (sequence: Sequence) => {
+    const first = sequence.slots[0];
+    if (!first || first.optional || first.any || first.tags.length > 0) {
+      unindexed.push(sequence);
+      return;
+    }
+    for (const word of first.words) {
+      const list = byFirstWord.get(word) ?? [];
+      list.push(sequence);
+      byFirstWord.set(word, list);
+    }
+  };
+  const addTerm = (category: number, role: Role, term: string) => {
+    const slots = normalsOf(term).map((word) => ({ words: [word], tags: [], any: false, optional: false }));
+    if (slots.length > 0) addSequence({ category, role, slots });
+  };
+  const addPattern = (category: number, pattern: string) => {
+    const slots = parsePattern(pattern).map((slot) => ({
+      ...slot,
+      words: slot.words.map((word) => {
+        const normals = normalsOf(word);
+        if (normals.length !== 1) {
+          const c = categories[category];
+          throw new Error(
+            `vocabulary: ${c?.kind} "${c?.id}" pattern "${pattern}": "${word}" is ${normals.length} tokens; make each a slot`,
+          );
+        }
+        return normals[0] ?? word;
+      }),
+    }));
+    addSequence({ category, role: 'match', slots });
+  };
+  vocabulary.touchpoints.forEach((entry, index) => {
+    for (const term of entry.terms) addTerm(index, 'match', term);
+    for (const pattern of entry.patterns) addPattern(index, pattern);
+  });
+  vocabulary.intents.forEach((entry, i) => {
+    const index = vocabulary.touchpoints.length + i;
+    for (const term of entry.terms) addTerm(index, 'match', term);
+    for (const pattern of entry.patterns) addPattern(index, pattern);
+    for (const term of entry.questionCues) addTerm(index, 'cue', term);
+    for (const term of entry.exclusions) addTerm(index, 'exclusion', term);
+  });
+
+  function classify(docOrText: string | Document, options: ClassifyOptions = {}): Classification {
+    const raw = typeof docOrText === 'string' ? docOrText : docOrText.out();
+    const original = raw.length > MAX_CLASSIFIED_CHARS ? raw.slice(0, MAX_CLASSIFIED_CHARS) : raw;
+    const doc = nlp.readDoc(lowerCaseInPlace(original));
+    const tokens = doc.tokens();
+    const n = tokens.length();
+    const normals = tokens.out(its.normal) as string[];
+    const lemmas = tokens.out(lemmaOf) as string[];
+    const negated = tokens.out(its.negationFlag) as unknown as boolean[];
+    const values = tokens.out(its.value) as string[];
+    const spaces = tokens.out(its.precedingSpaces) as string[];
+
+    // Offsets: the lowercased text has the same length as the original, so they point into both.
+    const starts = new Array<number>(n);
+    const ends = new Array<number>(n);
+    let offset = 0;
+    for (let i = 0; i < n; i += 1) {
+      offset += (spaces[i] ?? '').length;
+      starts[i] = offset;
+      offset += (values[i] ?? '').length;
+      ends[i] = offset;
+    }
+    const sentenceOf = new Array<number>(n).fill(0);
+    const questions: Array<[number, number]> = [];
+    doc.sentences().each((sentence, k) => {
+      const [first, last] = sentence.out(its.span) as unknown as [number, number];
+      let question = false;
+      for (let i = first; i <= last; i += 1) {
+        sentenceOf[i] = k;
+        if (values[i] === '?') question = true;
+      }
+      if (question && last >= first) questions.push([first, last]);
+    });
+
+    const pos = tokens.out(its.pos) as string[];
+    const folded = normals.map((normal, i) => foldPlural(normal, lemmas[i] ?? '', !doc.isOOV(normal)));
+    const view: TokenView = { normals, lemmas, folded, pos };
+    const found: Found[] = [];
+    const tryAt = (sequence: Sequence, i: number) => {
+      const end = matchFrom(sequence.slots, 0, view, i);
+      // A match stays inside one sentence.
+      if (end >= i && sentenceOf[end] === sentenceOf[i])
+        found.push({ category: sequence.category, role: sequence.role, start: i, end });
+    };
+    for (let i = 0; i < n; i += 1) {
+      const normal = normals[i] ?? '';
+      const lemma = pos[i] === 'AUX' ? normal : (lemmas[i] ?? '');
+      const fold = folded[i] ?? '';
+      for (const sequence of byFirstWord.get(normal) ?? []) tryAt(sequence, i);
+      if (lemma !== normal) for (const sequence of byFirstWord.get(lemma) ?? []) tryAt(sequence, i);
+      if (fold !== normal && fold !== lemma)
+        for (const sequence of byFirstWord.get(fold) ?? []) tryAt(sequence, i);
+      for (const sequence of unindexed) tryAt(sequence, i);
+    }
+
+    const excluded = new Set<string>();
+    const cued = new Set<string>();
+    for (const f of found) {
+      const key = `${f.category}:${sentenceOf[f.start]}`;
+      if (f.role === 'exclusion') excluded.add(key);
+      if (f.role === 'cue') cued.add(key);
+    }
+    const spans: Array<{ category: number; start: number; end: number }> = [];
+    const matchedSentences = new Set<string>();
+    for (const f of found) {
+      if (f.role !== 'match') continue;
+      const key = `${f.category}:${sentenceOf[f.start]}`;
+      if (categories[f.category]?.kind === 'intent') {
+        if (excluded.has(key)) continue;
+        let isNegated = false;
+        let holdsNegator = false;
+        for (let i = f.start; i <= f.end; i += 1) {
+          if (negated[i]) isNegated = true;
+          if (NEGATORS.has(normals[i] ?? '')) holdsNegator = true;
+        }
+        if (isNegated && !holdsNegator) continue;
+      }
+      matchedSentences.add(key);
+      spans.push(f);
+    }
+
+    // A question addressed to the brand (a cue word, or the brand named) asks for help, unless the
+    // sentence already said so in words.
+    if (questions.length > 0) {
+      const brand = new Set<string>();
+      for (const term of options.brandTerms ?? []) {
+        for (const part of lowerCaseInPlace(term).split(/\s+/)) if (part) brand.add(part);
+      }
+      for (const [first, last] of questions) {
+        const k = sentenceOf[first] ?? 0;
+        let namesBrand = false;
+        for (let i = first; i <= last && !namesBrand; i += 1) {
+          namesBrand = brand.has((normals[i] ?? '').replace(/^[@#]/, ''));
+        }
+        categories.forEach((category, index) => {
+          const key = `${index}:${k}`;
+          if (!category.hasCues || excluded.has(key) || matchedSentences.has(key)) return;
+          if (namesBrand || cued.has(key)) spans.push({ category: index, start: first, end: last });
+        });
+      }
+    }
+
+    // Overlapping matches of one category are one piece of evidence ("still waiting" + "waiting for a
+    // reply" -> "still waiting for a reply").
+    spans.sort((a, b) => a.category - b.category || a.start - b.start || b.end - a.end);
+    const evidence = categories.map(() => [] as string[]);
+    for (let j = 0; j < spans.length; ) {
+      const span = spans[j] as { category: number; start: number; end: number };
+      let end = span.end;
+      let next = j + 1;
+      for (; next < spans.length; next += 1) {
+        const other = spans[next] as { category: number; start: number; end: number };
+        if (other.category !== span.category || other.start > end) break;
+        end = Math.max(end, other.end);
+      }
+      j = next;
+      const list = evidence[span.category];
+      const text = original.slice(starts[span.start], ends[end]).trim().slice(0, MAX_EVIDENCE_CHARS);
+      if (list && list.length < MAX_EVIDENCE && !list.some((e) => e.toLowerCase() === text.toLowerCase())) {
+        list.push(text);
+      }
+    }
+
+    const result: Classification = { touchpoints: [], intents: [] };
+    categories.forEach((category, index) => {
+      const list = evidence[index] ?? [];
+      if (list.length === 0) return;
+      (category.kind === 'touchpoint' ? result.touchpoints : result.intents).push({
+        id: category.id,
+        evidence: list,
+      });
+    });
+    return result;
+  }
+
+  return { classify };
+}

@@ -1,0 +1,91 @@
+/**
+ * wink-nlp instances and word forms shared by the analyzer, the theme extractor and the touchpoint
+ * classifier.
+ */
+import model from 'wink-eng-lite-web-model';
+import winkNLP, { type WinkMethods } from 'wink-nlp';
+
+export type WinkPipeStep = 'sbd' | 'negation' | 'sentiment' | 'pos' | 'ner' | 'cer';
+let fixedModel: typeof model | undefined;
+
+/**
+ * A new wink-nlp instance running only `pipe`. wink-eng-lite-web-model 1.8.1 JSON-encodes its
+ * custom-entity meta model once more each time an instance is created from it, so only the first
+ * instance in a process can learn custom entities, and the string doubles in size with every instance.
+ * Instances made here share one decoded copy instead (and the model is read once more at most).
+ */
+export function newWinkInstance(pipe: WinkPipeStep[]): WinkMethods {
+  if (!fixedModel) {
+    const meta = (model.metaCER as () => { machines: unknown; transformers: unknown })();
+    let machines = meta.machines;
+    for (;;) {
+      const parsed: unknown = typeof machines === 'string' ? JSON.parse(machines) : undefined;
+      if (typeof parsed !== 'string') break;
+      machines = parsed;
+    }
+    const decoded = { machines, transformers: meta.transformers };
+    fixedModel = { ...model, metaCER: () => ({ ...decoded }) };
+  }
+  return winkNLP(fixedModel, pipe);
+}
+
+/** Words ending in "s" that are not plurals, or whose plural is a word of its own ("sales", "goods"). */
+const NOT_PLURAL = new Set([
+  'news',
+  'series',
+  'species',
+  'means',
+  'clothes',
+  'thanks',
+  'goods',
+  'headquarters',
+  'premises',
+  'whereabouts',
+  'sales',
+  'lens',
+  'gas',
+  'bus',
+  'yes',
+  'ios',
+  'macos',
+  'windows',
+  'always',
+  'perhaps',
+]);
+const NOT_PLURAL_ENDING = /(ss|us|is|os|ics|ous|ys)$/;
+
+/**
+ * The singular of a plural noun, found by cutting the ending only. The model's lemma is used when it is
+ * the same word without its plural ending ("batteries" -> "battery", "boxes" -> "box"), never when it
+ * is a different word ("app" -> "application", "data" -> "datum"). A plural the model does not know
+ * loses its "s" ("apps", "logins"); a word it knows and did not fold keeps it ("christmas").
+ * `inLexicon`: whether the model's own lexicon holds `normal` (`!doc.isOOV(normal)`, which does not
+ * change as an instance reads more text).
+ */
+export function foldPlural(normal: string, lemma: string, inLexicon: boolean): string {
+  if (normal.length < 4 || !normal.endsWith('s') || NOT_PLURAL.has(normal)) return normal;
+  if (lemma !== normal && lemma.length >= 2) {
+    if (normal === `${lemma}s` || normal === `${lemma}es`) return lemma;
+    if (lemma.endsWith('y') && normal === `${lemma.slice(0, -1)}ies`) return lemma;
+    if (lemma.endsWith('f') && normal === `${lemma.slice(0, -1)}ves`) return lemma;
+    if (lemma.endsWith('fe') && normal === `${lemma.slice(0, -2)}ves`) return lemma;
+  }
+  if (lemma === normal && !inLexicon && !NOT_PLURAL_ENDING.test(normal)) return normal.slice(0, -1);
+  return normal;
+}
+
+/**
+ * Lowercase, keeping every character where it was, so offsets in the result are offsets in the input
+ * (a few characters change length when lowercased: those stay as they are). Curly apostrophes become
+ * straight ones for the same reason: "won’t" and "won't" should read alike.
+ */
+export function lowerCaseInPlace(text: string): string {
+  const lower = text.toLowerCase().replace(/[\u2018\u2019]/g, "'");
+  if (lower.length === text.length) return lower;
+  let out = '';
+  for (const ch of text) {
+    const l = ch.toLowerCase();
+    out += l.length === ch.length ? l : ch;
+  }
+  return out.replace(/[\u2018\u2019]/g, "'");
+}
