@@ -62,6 +62,8 @@ export interface MentionsTable {
   sentiment_reasons: JsonColumn<Reason[] | null> | null;
   touchpoints: Generated<string[]>;
   intents: Generated<string[]>;
+  /** A user corrected the label (see sentiment_feedback). */
+  label_corrected: Generated<boolean>;
   engagement: JsonColumn<Json | null> | null;
   /** The item's URL without tracking parameters, fragments or `www.`: equal for syndicated copies. */
   canonical_url: string | null;
@@ -88,12 +90,23 @@ export interface MentionThemesTable {
   sentiment_score: number | null;
 }
 
+export interface SentimentFeedbackTable {
+  id: Generated<number>;
+  mention_id: number;
+  model_label: SentimentLabel | null;
+  model_score: number | null;
+  label: SentimentLabel;
+  note: string | null;
+  created_at: Generated<Date>;
+}
+
 export interface Database {
   brands: BrandsTable;
   sources: SourcesTable;
   mentions: MentionsTable;
   mention_brands: MentionBrandsTable;
   mention_themes: MentionThemesTable;
+  sentiment_feedback: SentimentFeedbackTable;
 }
 
 export type BrandRow = Selectable<BrandsTable>;

@@ -12,7 +12,7 @@ import { AppError, type ErrorCode, errorBody } from './errors.ts';
 import { brandRoutes } from './routes/brands.ts';
 import { healthRoutes } from './routes/health.ts';
 import { ingestRoutes } from './routes/ingest.ts';
-import { mentionRoutes } from './routes/mentions.ts';
+import { feedbackRoutes, mentionRoutes } from './routes/mentions.ts';
 import { sourceRoutes } from './routes/sources.ts';
 
 /** 1000 pushed items of a few KiB each fit; anything larger is refused before it is read whole. */
@@ -45,6 +45,7 @@ export function createApp(deps: Deps) {
   app.route('/api/sources', sourceRoutes(deps));
   app.route('/api/mentions', mentionRoutes(deps));
   app.route('/api/ingest', ingestRoutes(deps));
+  app.route('/api/feedback', feedbackRoutes(deps));
 
   app.notFound((c) =>
     c.json(

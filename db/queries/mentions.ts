@@ -144,6 +144,7 @@ export async function insertThemes(db: Executor, themes: readonly NewTheme[]): P
 }
 
 export type MentionFilter = {
+  id?: number;
   brandId?: number;
   sourceId?: number;
   label?: SentimentLabel;
@@ -205,6 +206,7 @@ export async function listMentions(db: Executor, filter: MentionFilter): Promise
       ),
     );
   }
+  if (filter.id !== undefined) query = query.where('m.id', '=', filter.id);
   if (sourceId !== undefined) query = query.where('m.source_id', '=', sourceId);
   if (label !== undefined) query = query.where('m.sentiment_label', '=', label);
   if (filter.touchpoint !== undefined)
@@ -228,4 +230,97 @@ export async function listMentions(db: Executor, filter: MentionFilter): Promise
     .limit(filter.limit)
     .execute();
   return rows.map((row) => ({ ...row, brands: row.brands ?? [], themes: row.themes ?? [] }));
+}
+
+/**
+ * Records a user's label for a mention: the mention takes the label (trends follow it) and the
+ * correction is kept with what the model had said, for export and retraining.
+ */
+export async function correctLabel(
+  db: Executor,
+  input: { mentionId: number; label: SentimentLabel; note: string | null },
+): Promise<boolean> {
+  const mention = await db
+    .selectFrom('mentions')
+    .select(['sentiment_label', 'sentiment_score', 'label_corrected'])
+    .where('id', '=', input.mentionId)
+    .forUpdate()
+    .executeTakeFirst();
+  if (!mention) return false;
+  // What the model said: the first feedback row keeps it, later corrections repeat it.
+  const first = mention.label_corrected
+    ? await db
+        .selectFrom('sentiment_feedback')
+        .select(['model_label', 'model_score'])
+        .where('mention_id', '=', input.mentionId)
+        .orderBy('id')
+        .limit(1)
+        .executeTakeFirst()
+    : undefined;
+  await db
+    .insertInto('sentiment_feedback')
+    .values({
+      mention_id: input.mentionId,
+      model_label: first ? first.model_label : mention.sentiment_label,
+      model_score: first ? first.model_score : mention.sentiment_score,
+      label: input.label,
+      note: input.note,
+    })
+    .execute();
+  await db
+    .updateTable('mentions')
+    .set({ sentiment_label: input.label, label_corrected: true })
+    .where('id', '=', input.mentionId)
+    .execute();
+  return true;
+}
+
+export type FeedbackRow = {
+  id: number;
+  mention_id: number;
+  text: string;
+  title: string | null;
+  rating: number | null;
+  model_label: SentimentLabel | null;
+  model_score: number | null;
+  label: SentimentLabel;
+  note: string | null;
+  created_at: Date;
+};
+
+/** Corrections, oldest first; only the latest correction of each mention when `latestOnly`. */
+export async function listFeedback(
+  db: Executor,
+  options: { latestOnly: boolean; afterId?: number; limit: number },
+): Promise<FeedbackRow[]> {
+  let query = db
+    .selectFrom('sentiment_feedback as f')
+    .innerJoin('mentions as m', 'm.id', 'f.mention_id')
+    .select([
+      'f.id',
+      'f.mention_id',
+      'm.text',
+      'm.title',
+      'm.rating',
+      'f.model_label',
+      'f.model_score',
+      'f.label',
+      'f.note',
+      'f.created_at',
+    ]);
+  if (options.latestOnly) {
+    query = query.where((eb) =>
+      eb.not(
+        eb.exists(
+          eb
+            .selectFrom('sentiment_feedback as later')
+            .select(sql`1`.as('one'))
+            .whereRef('later.mention_id', '=', 'f.mention_id')
+            .whereRef('later.id', '>', 'f.id'),
+        ),
+      ),
+    );
+  }
+  if (options.afterId !== undefined) query = query.where('f.id', '>', options.afterId);
+  return query.orderBy('f.id').limit(options.limit).execute();
 }

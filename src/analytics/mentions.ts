@@ -2,7 +2,13 @@
  * The mention feed: filters and keyset pagination (stable under inserts, cheap at any depth).
  */
 import { z } from 'zod';
-import { listMentions as queryMentions } from '../../db/queries/mentions.ts';
+import {
+  correctLabel,
+  type FeedbackRow,
+  listFeedback,
+  type MentionListItem,
+  listMentions as queryMentions,
+} from '../../db/queries/mentions.ts';
 import { decodeBase64Url, encodeBase64Url } from '../base64url.ts';
 import type { Deps } from '../deps.ts';
 import { AppError, parseInput } from '../errors.ts';
@@ -51,7 +57,8 @@ export type Mention = {
   rating: number | null;
   language: string | null;
   sentiment: {
-    score: number;
+    /** The model's score; null where it gave none (not English) and a person labelled it. */
+    score: number | null;
     label: string;
     /** Why: the features that moved the score most, and each sentence with its own score and reasons. */
     reasons: Array<{ kind: string; text: string; effect: number }>;
@@ -66,9 +73,44 @@ export type Mention = {
   touchpoints: string[];
   intents: string[];
   engagement: unknown;
+  /** A user corrected the label (the model's own is in the feedback export). */
+  labelCorrected: boolean;
   /** The earlier mention this one repeats (the same story from another source), if any. */
   duplicateOf: number | null;
 };
+
+function toMention(r: MentionListItem): Mention {
+  return {
+    id: r.id,
+    source: { id: r.source_id, name: r.source_name, kind: r.source_kind },
+    externalId: r.external_id,
+    url: r.url,
+    author: r.author,
+    title: r.title,
+    text: r.text,
+    publishedAt: r.published_at,
+    fetchedAt: r.fetched_at,
+    occurredAt: r.occurred_at,
+    rating: r.rating,
+    language: r.language,
+    sentiment:
+      r.sentiment_label === null
+        ? null
+        : {
+            score: r.sentiment_score,
+            label: r.sentiment_label,
+            reasons: r.sentiment_reasons ?? [],
+            sentences: r.sentences ?? [],
+          },
+    brands: r.brands,
+    themes: r.themes,
+    touchpoints: r.touchpoints,
+    intents: r.intents,
+    engagement: r.engagement,
+    labelCorrected: r.label_corrected,
+    duplicateOf: r.duplicate_of,
+  };
+}
 
 export async function listMentions({
   deps,
@@ -94,35 +136,88 @@ export async function listMentions({
   const page = rows.slice(0, q.limit);
   const last = page.at(-1);
   return {
-    items: page.map((r) => ({
-      id: r.id,
-      source: { id: r.source_id, name: r.source_name, kind: r.source_kind },
-      externalId: r.external_id,
-      url: r.url,
-      author: r.author,
-      title: r.title,
-      text: r.text,
-      publishedAt: r.published_at,
-      fetchedAt: r.fetched_at,
-      occurredAt: r.occurred_at,
-      rating: r.rating,
-      language: r.language,
-      sentiment:
-        r.sentiment_score === null || r.sentiment_label === null
-          ? null
-          : {
-              score: r.sentiment_score,
-              label: r.sentiment_label,
-              reasons: r.sentiment_reasons ?? [],
-              sentences: r.sentences ?? [],
-            },
-      brands: r.brands,
-      themes: r.themes,
-      touchpoints: r.touchpoints,
-      intents: r.intents,
-      engagement: r.engagement,
-      duplicateOf: r.duplicate_of,
-    })),
+    items: page.map(toMention),
     nextCursor: rows.length > q.limit && last ? encodeCursor(last.occurred_at, last.id) : null,
+  };
+}
+
+export async function getMention({ deps, input }: { deps: Deps; input: { id: number } }): Promise<Mention> {
+  const [row] = await queryMentions(deps.db, { id: input.id, limit: 1 });
+  if (!row) throw AppError.notFound('mention', input.id);
+  return toMention(row);
+}
+
+export const LabelCorrection = z.strictObject({
+  label: z.enum(SENTIMENT_LABELS),
+  /** Why, for whoever reads the feedback later. */
+  note: z.string().trim().max(1000).optional(),
+});
+
+/** A user's label replaces the model's for this mention (trends follow it) and is kept as feedback. */
+export async function correctMentionLabel({
+  deps,
+  input,
+}: {
+  deps: Deps;
+  input: { id: number; correction: unknown };
+}): Promise<Mention> {
+  const correction = parseInput(LabelCorrection, input.correction, 'label correction');
+  const found = await deps.db
+    .transaction()
+    .execute((tx) =>
+      correctLabel(tx, { mentionId: input.id, label: correction.label, note: correction.note ?? null }),
+    );
+  if (!found) throw AppError.notFound('mention', input.id);
+  return getMention({ deps, input: { id: input.id } });
+}
+
+export const FeedbackQuery = z.object({
+  /** Every correction, or only the latest per mention (what retraining uses). */
+  all: z.boolean().default(false),
+  after: z.number().int().min(0).optional(),
+  limit: z.number().int().min(1).max(10_000).default(1000),
+});
+
+export type Feedback = {
+  id: number;
+  mentionId: number;
+  text: string;
+  title: string | null;
+  rating: number | null;
+  modelLabel: string | null;
+  modelScore: number | null;
+  label: string;
+  note: string | null;
+  createdAt: Date;
+};
+
+export async function exportFeedback({
+  deps,
+  input,
+}: {
+  deps: Deps;
+  input: z.input<typeof FeedbackQuery>;
+}): Promise<{ items: Feedback[]; next: number | null }> {
+  const q = parseInput(FeedbackQuery, input, 'feedback query');
+  const rows = await listFeedback(deps.db, {
+    latestOnly: !q.all,
+    ...(q.after === undefined ? {} : { afterId: q.after }),
+    limit: q.limit + 1,
+  });
+  const page = rows.slice(0, q.limit);
+  return {
+    items: page.map((r: FeedbackRow) => ({
+      id: r.id,
+      mentionId: r.mention_id,
+      text: r.text,
+      title: r.title,
+      rating: r.rating,
+      modelLabel: r.model_label,
+      modelScore: r.model_score,
+      label: r.label,
+      note: r.note,
+      createdAt: r.created_at,
+    })),
+    next: rows.length > q.limit ? (page.at(-1)?.id ?? null) : null,
   };
 }

@@ -1,9 +1,9 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { listMentions } from '../analytics/mentions.ts';
+import { correctMentionLabel, exportFeedback, getMention, listMentions } from '../analytics/mentions.ts';
 import type { Deps } from '../deps.ts';
 import { SENTIMENT_LABELS } from '../types.ts';
-import { Instant, validate } from './validate.ts';
+import { IdParam, Instant, validate } from './validate.ts';
 
 const Id = z.coerce.number().int().min(1).max(2_147_483_647);
 
@@ -20,9 +20,35 @@ const MentionsQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
 
+const FeedbackQuery = z.strictObject({
+  all: z.enum(['true', 'false']).optional(),
+  after: z.coerce.number().int().min(0).optional(),
+  limit: z.coerce.number().int().min(1).max(10_000).optional(),
+});
+
 export function mentionRoutes(deps: Deps) {
-  return new Hono().get('/', validate('query', MentionsQuery), async (c) => {
-    const { brand, source, ...rest } = c.req.valid('query');
-    return c.json(await listMentions({ deps, input: { brandId: brand, sourceId: source, ...rest } }));
+  return new Hono()
+    .get('/', validate('query', MentionsQuery), async (c) => {
+      const { brand, source, ...rest } = c.req.valid('query');
+      return c.json(await listMentions({ deps, input: { brandId: brand, sourceId: source, ...rest } }));
+    })
+    .get('/:id', validate('param', IdParam), async (c) =>
+      c.json(await getMention({ deps, input: c.req.valid('param') })),
+    )
+    .patch('/:id', validate('param', IdParam), validate('json', z.unknown()), async (c) =>
+      c.json(
+        await correctMentionLabel({
+          deps,
+          input: { id: c.req.valid('param').id, correction: c.req.valid('json') },
+        }),
+      ),
+    );
+}
+
+/** Label corrections, for export and retraining. */
+export function feedbackRoutes(deps: Deps) {
+  return new Hono().get('/', validate('query', FeedbackQuery), async (c) => {
+    const { all, ...rest } = c.req.valid('query');
+    return c.json(await exportFeedback({ deps, input: { ...rest, all: all === 'true' } }));
   });
 }

@@ -289,6 +289,87 @@ describe('mentions, trends and themes', () => {
     expectError(await call(app, 'GET', `/api/brands/${acme}/themes?limit=0`), 400, 'validation_failed');
   });
 
+  it('shows one mention with why it got its label, and takes a correction that trends follow', async () => {
+    await seed([
+      {
+        at: '2026-11-10T10:00:00Z',
+        label: 'positive',
+        score: 0.4,
+        brands: [acme],
+        text: 'Great, another outage.',
+      },
+    ]);
+    const [row] = await handle.db.selectFrom('mentions').select('id').execute();
+    const id = row!.id;
+    await handle.db
+      .updateTable('mentions')
+      .set({
+        sentences: JSON.stringify([
+          {
+            text: 'Great, another outage.',
+            score: 0.4,
+            reasons: [{ kind: 'word', text: 'great', effect: 1.2 }],
+          },
+        ]),
+        sentiment_reasons: JSON.stringify([{ kind: 'word', text: 'great', effect: 1.2 }]),
+      })
+      .execute();
+    const one = await call(app, 'GET', `/api/mentions/${id}`);
+    expectStatus(one, 200);
+    expect(one.body.sentiment).toMatchObject({
+      label: 'positive',
+      reasons: [{ kind: 'word', text: 'great' }],
+    });
+    expect(one.body.sentiment.sentences[0].reasons[0].text).toBe('great');
+    expect(one.body.labelCorrected).toBe(false);
+
+    const corrected = await call(app, 'PATCH', `/api/mentions/${id}`, { label: 'negative', note: 'sarcasm' });
+    expectStatus(corrected, 200);
+    expect(corrected.body).toMatchObject({
+      labelCorrected: true,
+      sentiment: { label: 'negative', score: 0.4 },
+    });
+    // A second correction keeps what the model first said.
+    expectStatus(await call(app, 'PATCH', `/api/mentions/${id}`, { label: 'mixed' }), 200);
+
+    const trend = await call(
+      app,
+      'GET',
+      `/api/brands/${acme}/trends?interval=day&from=2026-11-10&to=2026-11-11`,
+    );
+    expect(trend.body.totals).toMatchObject({ positive: 0, mixed: 1 });
+
+    const latest = await call(app, 'GET', '/api/feedback');
+    expectStatus(latest, 200);
+    expect(latest.body.items).toEqual([
+      expect.objectContaining({
+        mentionId: id,
+        text: 'Great, another outage.',
+        modelLabel: 'positive',
+        label: 'mixed',
+      }),
+    ]);
+    const all = await call(app, 'GET', '/api/feedback?all=true');
+    expect(all.body.items.map((f: { label: string; note: string | null }) => [f.label, f.note])).toEqual([
+      ['negative', 'sarcasm'],
+      ['mixed', null],
+    ]);
+
+    expectError(
+      await call(app, 'PATCH', `/api/mentions/${id}`, { label: 'angry' }),
+      400,
+      'validation_failed',
+    );
+    expectError(
+      await call(app, 'PATCH', `/api/mentions/${id}`, { label: 'negative', extra: 1 }),
+      400,
+      'validation_failed',
+    );
+    expectError(await call(app, 'PATCH', '/api/mentions/999999', { label: 'negative' }), 404, 'not_found');
+    expectError(await call(app, 'GET', '/api/mentions/999999'), 404, 'not_found');
+    expectError(await call(app, 'GET', '/api/feedback?limit=0'), 400, 'validation_failed');
+  });
+
   it('reports health', async () => {
     const res = await call(app, 'GET', '/health');
     expectStatus(res, 200);
