@@ -14,13 +14,28 @@ import type { Deps } from './deps.ts';
 import { AppError } from './errors.ts';
 import type { Logger } from './logger.ts';
 import { createAnalyzer } from './nlp/analyzer.ts';
+import { detectLanguage } from './nlp/language.ts';
+import { loadModel, type ModelFile } from './nlp/model.ts';
 
 export const DEFAULT_CONFIG_FILE = 'earshot.config.json';
+
+/** The deployment's fine-tuned model (`earshot train`), or undefined for the shipped one. */
+export function readDeploymentModel(path: string, logger: Logger): ModelFile | undefined {
+  if (!existsSync(path)) return undefined;
+  try {
+    const file = JSON.parse(readFileSync(path, 'utf8')) as ModelFile;
+    loadModel(file);
+    logger.info({ path, trainedAt: file.trainedAt }, "using this deployment's sentiment model");
+    return file;
+  } catch (error) {
+    throw new Error(`cannot read the sentiment model ${path}: ${(error as Error).message}`);
+  }
+}
 
 export type Runtime = { deps: Deps; close: () => Promise<void> };
 
 export async function openRuntime(
-  config: Pick<Config, 'databaseUrl' | 'dataDir' | 'readSecret'>,
+  config: Pick<Config, 'databaseUrl' | 'dataDir' | 'readSecret' | 'modelPath'>,
   logger: Logger,
   target: DbTarget = dbTargetFor(config),
 ): Promise<Runtime> {
@@ -34,7 +49,7 @@ export async function openRuntime(
   const deps: Deps = {
     db: handle.db,
     dbKind: handle.kind,
-    analyzer: createAnalyzer(),
+    analyzer: createAnalyzer({ model: readDeploymentModel(config.modelPath, logger), detectLanguage }),
     http: createHttpClient(),
     connectors: createConnectorRegistry(),
     logger,

@@ -2,16 +2,21 @@
  * The `earshot` command line: `earshot score` (JSON lines in and out) and `earshot migrate`.
  */
 import { once } from 'node:events';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { createDb, dbTargetFor } from '../db/create-db.ts';
 import { migrateToLatest } from '../db/migrate.ts';
-import { openRuntime } from './bootstrap.ts';
+import { listFeedback } from '../db/queries/mentions.ts';
+import { openRuntime, readDeploymentModel } from './bootstrap.ts';
 import { formatSummary, IMPORT_FIELDS, type ImportField, importCsv, progressBar } from './cli/import.ts';
 import { scoreStream } from './cli/score.ts';
 import { loadConfig } from './config.ts';
 import { createLogger } from './logger.ts';
-import { createAnalyzer } from './nlp/analyzer.ts';
+import { createAnalyzer, SHIPPED_MODEL } from './nlp/analyzer.ts';
+import { detectLanguage } from './nlp/language.ts';
+import { fineTune } from './nlp/training/fine-tune.ts';
 
 const USAGE = `usage: earshot <command>
 
@@ -20,6 +25,9 @@ commands:
   import    import reviews from a CSV file into a push source:
               earshot import reviews.csv --source "App reviews" [--map text=Body,rating=Stars,...]
             (fields: ${IMPORT_FIELDS.join(', ')}; columns are found by their usual names otherwise)
+  train     fold the label corrections made in this deployment (PATCH /api/mentions/:id) into its
+            sentiment model (written to EARSHOT_MODEL, default <data dir>/sentiment-model.json;
+            restart the service to use it)
   migrate   apply database migrations (DATABASE_URL, or the embedded database in EARSHOT_DATA_DIR)
 `;
 
@@ -28,7 +36,11 @@ async function write(chunk: string): Promise<void> {
 }
 
 async function score(): Promise<number> {
-  const analyzer = createAnalyzer();
+  const config = loadConfig();
+  const analyzer = createAnalyzer({
+    detectLanguage,
+    model: readDeploymentModel(config.modelPath, createLogger('warn', 'stderr')),
+  });
   const lines = createInterface({ input: process.stdin, crlfDelay: Number.POSITIVE_INFINITY });
   const summary = await scoreStream(analyzer, lines, write);
   if (summary.errors > 0) process.stderr.write(`earshot score: ${summary.errors} line(s) rejected\n`);
@@ -92,7 +104,42 @@ async function importCommand(): Promise<number> {
   }
 }
 
-const commands: Record<string, () => Promise<number>> = { score, import: importCommand, migrate };
+async function train(): Promise<number> {
+  const config = loadConfig();
+  const logger = createLogger('warn', 'stderr');
+  const runtime = await openRuntime(config, logger);
+  try {
+    const corrections = await listFeedback(runtime.deps.db, { latestOnly: true, limit: 1_000_000 });
+    if (corrections.length === 0) {
+      process.stderr.write(
+        'no label corrections yet: nothing to train on (PATCH /api/mentions/:id to correct one)\n',
+      );
+      return 0;
+    }
+    const current = readDeploymentModel(config.modelPath, logger) ?? SHIPPED_MODEL;
+    const { file, report } = fineTune(
+      current,
+      corrections.map((c) => ({ text: c.title ? `${c.title}. ${c.text}` : c.text, label: c.label })),
+    );
+    mkdirSync(dirname(config.modelPath), { recursive: true });
+    writeFileSync(config.modelPath, `${JSON.stringify(file)}\n`);
+    const pct = (x: number | null) => (x === null ? 'n/a' : `${(x * 100).toFixed(1)}%`);
+    process.stdout.write(
+      [
+        `corrections: ${report.corrections} (${report.usable} usable; "mixed" has no direction to learn)`,
+        `held back to measure: ${report.heldBack}`,
+        `agreement with held-back corrections: before ${pct(report.before)}, after ${pct(report.after)}`,
+        `model written to ${config.modelPath} (restart earshot to use it)`,
+        '',
+      ].join('\n'),
+    );
+    return 0;
+  } finally {
+    await runtime.close();
+  }
+}
+
+const commands: Record<string, () => Promise<number>> = { score, import: importCommand, train, migrate };
 
 const [command] = process.argv.slice(2);
 const run = command ? commands[command] : undefined;

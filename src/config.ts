@@ -18,6 +18,8 @@ export const EnvSchema = z.object({
   DATABASE_URL: optionalString.pipe(z.url({ protocol: /^postgres(ql)?$/ }).optional()),
   EARSHOT_DATA_DIR: z.string().trim().min(1).default('./data'),
   EARSHOT_CONFIG: optionalString,
+  /** This deployment's sentiment model (written by `earshot train`); default <data dir>/sentiment-model.json. */
+  EARSHOT_MODEL: optionalString,
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   EARSHOT_SCHEDULER: z.enum(['on', 'off']).default('on'),
   /** Most sources polled at once by one process. */
@@ -30,6 +32,7 @@ export type Config = {
   databaseUrl: string | undefined;
   dataDir: string;
   configPath: string | undefined;
+  modelPath: string;
   logLevel: (typeof LOG_LEVELS)[number];
   scheduler: boolean;
   pollConcurrency: number;
@@ -54,6 +57,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     databaseUrl: e.DATABASE_URL,
     dataDir: e.EARSHOT_DATA_DIR,
     configPath: e.EARSHOT_CONFIG,
+    modelPath: e.EARSHOT_MODEL ?? `${e.EARSHOT_DATA_DIR.replace(/\/+$/, '')}/sentiment-model.json`,
     logLevel: e.LOG_LEVEL,
     scheduler: e.EARSHOT_SCHEDULER === 'on',
     pollConcurrency: e.EARSHOT_POLL_CONCURRENCY,

@@ -11,6 +11,7 @@ describe('config', () => {
       databaseUrl: undefined,
       dataDir: './data',
       configPath: undefined,
+      modelPath: './data/sentiment-model.json',
       logLevel: 'info',
       scheduler: true,
       pollConcurrency: 4,

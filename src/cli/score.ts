@@ -48,8 +48,13 @@ export function scoreLine(analyzer: Analyzer, line: string, lineNumber: number):
     ok: true,
     json: JSON.stringify({
       id,
-      sentiment: { score: analysis.score, label: analysis.label },
+      // null for a text that is not English: no score rather than a confident wrong one.
+      sentiment: analysis.score === null ? null : { score: analysis.score, label: analysis.label },
       themes: analysis.themes,
+      touchpoints: analysis.touchpoints,
+      intents: analysis.intents,
+      language: analysis.language,
+      reasons: analysis.reasons,
     }),
   };
 }

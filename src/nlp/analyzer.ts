@@ -61,14 +61,16 @@ export type Analyzer = { analyze: (text: string, options?: AnalyzeOptions) => An
 
 export type LanguageDetector = (text: string) => { language: string | null; confidence: number };
 
-const sentimentModel = loadModel(modelFile as ModelFile);
+/** The model shipped with earshot (a deployment may fine-tune its own with `earshot train`). */
+export const SHIPPED_MODEL = modelFile as ModelFile;
+const shippedModel = loadModel(SHIPPED_MODEL);
 
 /** Scores with a magnitude at or below this are neutral (chosen by cross-validation at training). */
-export const NEUTRAL_BAND = sentimentModel.neutralBand;
+export const NEUTRAL_BAND = shippedModel.neutralBand;
 
-export function labelFor(score: number): Exclude<SentimentLabel, 'mixed'> {
-  if (score > NEUTRAL_BAND) return 'positive';
-  if (score < -NEUTRAL_BAND) return 'negative';
+export function labelFor(score: number, band = NEUTRAL_BAND): Exclude<SentimentLabel, 'mixed'> {
+  if (score > band) return 'positive';
+  if (score < -band) return 'negative';
   return 'neutral';
 }
 
@@ -89,6 +91,29 @@ function blendRating(textScore: number, rating: number | null | undefined): numb
   const ratingScore = clamp((rating - 3) / 2);
   return (textScore + 2 * ratingScore) / 3;
 }
+
+/** Names people can read for the model's numeric cues. */
+const CUE_NAMES: Record<string, string> = {
+  lexpos: 'positive words',
+  lexneg: 'negative words',
+  'lex+': 'leans positive',
+  'lex++': 'strongly positive words',
+  'lex-': 'leans negative',
+  'lex--': 'strongly negative words',
+  caps: 'CAPITALS',
+  exclaim: '!!!',
+  boost: 'intensifiers (very, really…)',
+  elongated: 'elongated words (soooo)',
+  's:wink': 'overall tone (wink lexicon)',
+  's:lexicon': 'overall tone (word valences)',
+  's:lexicon*social': 'tone of a social post',
+  's:lexicon*short': 'tone of a short text',
+  's:lexicon*intense': 'emphasised tone',
+  's:wink*intense': 'emphasised tone',
+  's:min': 'most negative sentence',
+  's:max': 'most positive sentence',
+  's:last': 'last sentence',
+};
 
 /** A model feature as a reason a person can read. */
 export function toReason({ feature, effect }: Contribution): Reason {
@@ -116,11 +141,14 @@ export function toReason({ feature, effect }: Contribution): Reason {
     case 'p':
       return { kind: 'pattern', text: body.replace(/-/g, ' '), effect: e };
     case 'x':
-      return body === 'question'
-        ? { kind: 'question', text: '?', effect: e }
-        : { kind: body.startsWith('lex') ? 'lexicon' : 'intensity', text: body, effect: e };
+      if (body === 'question') return { kind: 'question', text: '?', effect: e };
+      return {
+        kind: body.startsWith('lex') ? 'lexicon' : 'intensity',
+        text: CUE_NAMES[body] ?? body,
+        effect: e,
+      };
     default:
-      return { kind: 'lexicon', text: feature, effect: e };
+      return { kind: 'lexicon', text: CUE_NAMES[feature] ?? feature, effect: e };
   }
 }
 
@@ -129,6 +157,8 @@ export type AnalyzerOptions = {
   detectLanguage?: LanguageDetector;
   /** Touchpoint and intent vocabulary of this deployment (default: DEFAULT_VOCABULARY). */
   vocabulary?: Vocabulary;
+  /** This deployment's sentiment model (default: the shipped one). */
+  model?: ModelFile;
 };
 
 export function createAnalyzer(options: AnalyzerOptions = {}): Analyzer {
@@ -137,6 +167,7 @@ export function createAnalyzer(options: AnalyzerOptions = {}): Analyzer {
   const nlp = newWinkInstance(['sbd', 'negation', 'sentiment']);
   const themeExtractor = createThemeExtractor();
   const classifier = createTouchpointClassifier(options.vocabulary);
+  const sentimentModel = options.model ? loadModel(options.model) : shippedModel;
   const context = { known: sentimentModel.known, lexicon: sentimentModel.lexicon };
 
   function themesOf(text: string, sentenceScores: number[], ignoreWords: string[]): ThemeHit[] {
@@ -155,6 +186,20 @@ export function createAnalyzer(options: AnalyzerOptions = {}): Analyzer {
     const text = rawText.length > MAX_ANALYSED_CHARS ? rawText.slice(0, MAX_ANALYSED_CHARS) : rawText;
     const ignore = [...(analyzeOptions.ignoreWords ?? [])].map((w) => w.replace(/^"|"$/g, ''));
     const detected = options.detectLanguage?.(text) ?? { language: null, confidence: 0 };
+    if (detected.language !== null && detected.language !== 'en') {
+      // Not English: the model, themes and vocabulary are English, so no score rather than a
+      // confident wrong one; the language is recorded.
+      return {
+        score: null,
+        label: null,
+        language: detected.language,
+        sentences: [],
+        themes: [],
+        reasons: [],
+        touchpoints: [],
+        intents: [],
+      };
+    }
     const spans = textFeatures(nlp, text, context, true);
     const sentences: SentenceSentiment[] = spans.sentences.map((sentence) => {
       const scored = scoreFeatures(sentimentModel, sentence.features, REASONS_PER_SPAN);
@@ -166,19 +211,6 @@ export function createAnalyzer(options: AnalyzerOptions = {}): Analyzer {
       ignore,
     );
     const { touchpoints, intents } = classifier.classify(text, { brandTerms: ignore });
-    if (detected.language !== null && detected.language !== 'en') {
-      // Not English: no score rather than a confident wrong one.
-      return {
-        score: null,
-        label: null,
-        language: detected.language,
-        sentences,
-        themes,
-        reasons: [],
-        touchpoints,
-        intents,
-      };
-    }
     const scored = scoreFeatures(sentimentModel, spans.document, REASONS_PER_SPAN);
     const reasons = scored.contributions.map(toReason);
     const rating = analyzeOptions.rating;
@@ -189,7 +221,8 @@ export function createAnalyzer(options: AnalyzerOptions = {}): Analyzer {
     // Mixed: strong sentences both ways ("the camera is superb. The battery is a disaster.").
     const strongPositive = sentences.some((s) => s.score >= sentimentModel.mixedBand);
     const strongNegative = sentences.some((s) => s.score <= -sentimentModel.mixedBand);
-    const label: SentimentLabel = strongPositive && strongNegative ? 'mixed' : labelFor(score);
+    const label: SentimentLabel =
+      strongPositive && strongNegative ? 'mixed' : labelFor(score, sentimentModel.neutralBand);
     return { score, label, language: detected.language, sentences, themes, reasons, touchpoints, intents };
   }
 

@@ -76,3 +76,62 @@ describe('analyzer', () => {
     expect(labelFor(-NEUTRAL_BAND - 0.001)).toBe('negative');
   });
 });
+
+describe('analyzer rules, with small written examples', () => {
+  const analyzer = testAnalyzer();
+  const label = (text: string) => analyzer.analyze(text).label;
+
+  it('weighs what follows "but"', () => {
+    expect(label('The food was good but the service was terrible')).toBe('negative');
+    expect(label('The service was slow but the food was amazing')).toBe('positive');
+  });
+
+  it('negates words and phrases', () => {
+    expect(label('This is not good at all')).toBe('negative');
+    expect(label('not bad, not bad at all')).not.toBe('negative');
+  });
+
+  it('catches complaints without a sentiment word', () => {
+    expect(label('I will not be flying with you again')).toBe('negative');
+    expect(label('no wifi, no food, never again')).toBe('negative');
+    expect(label('Still waiting for my refund after three weeks')).toBe('negative');
+  });
+
+  it('reads emoji, hashtags and intensity', () => {
+    expect(label('new phone day 😍😍')).toBe('positive');
+    expect(label('stuck at the gate again 😡')).toBe('negative');
+    expect(label('#worstflightever')).toBe('negative');
+    expect(label('#LoveThisPlace')).toBe('positive');
+    const calm = analyzer.analyze('the update is good').score ?? 0;
+    const loud = analyzer.analyze('the update is GOOD!!!').score ?? 0;
+    expect(loud).toBeGreaterThan(calm);
+  });
+
+  it('labels strong praise and strong complaint in one text as mixed', () => {
+    expect(label('The camera is superb. The battery is a disaster and died in an hour.')).toBe('mixed');
+  });
+
+  it('explains every score, for the document and each sentence', () => {
+    const result = analyzer.analyze('Awful support. Great price though.');
+    expect(result.reasons.length).toBeGreaterThan(0);
+    expect(result.reasons.some((r) => r.text === 'awful')).toBe(true);
+    for (const sentence of result.sentences) expect(sentence.reasons.length).toBeGreaterThan(0);
+  });
+
+  it('gives no sentiment to text that is not English, and records its language', async () => {
+    const { createAnalyzer } = await import('../../src/nlp/analyzer.ts');
+    const { detectLanguage } = await import('../../src/nlp/language.ts');
+    const withLanguage = createAnalyzer({ detectLanguage });
+    const german = withLanguage.analyze('Der Kundenservice war unglaublich schlecht und viel zu langsam.');
+    expect(german).toMatchObject({ score: null, label: null, language: 'de', themes: [] });
+    const english = withLanguage.analyze('The customer service was unbelievably bad and far too slow.');
+    expect(english.language).toBe('en');
+    expect(english.label).toBe('negative');
+  });
+
+  it('finds touchpoints and intents', () => {
+    const result = analyzer.analyze('Cancelling my subscription: the app crashes and support never answers.');
+    expect(result.touchpoints.map((t) => t.id)).toEqual(expect.arrayContaining(['digital', 'service']));
+    expect(result.intents.map((i) => i.id)).toContain('churn');
+  });
+});

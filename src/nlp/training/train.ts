@@ -46,10 +46,12 @@ function shuffled<T>(items: readonly T[], seed: number): T[] {
 export function trainLogistic(
   examples: readonly Example[],
   options: TrainOptions = DEFAULT_TRAIN,
+  /** Start from these weights (fine-tuning a shipped model on a deployment's corrections). */
+  initial?: ReadonlyMap<string, number>,
 ): Map<string, number> {
   const counts = new Map<string, number>();
   for (const e of examples) for (const key of e.features.keys()) counts.set(key, (counts.get(key) ?? 0) + 1);
-  const weights = new Map<string, number>();
+  const weights = new Map<string, number>(initial ?? []);
   const squares = new Map<string, number>();
   for (let epoch = 0; epoch < options.epochs; epoch++) {
     for (const e of shuffled(examples, epoch + 1)) {

@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { createAnalyzer, SHIPPED_MODEL } from '../../src/nlp/analyzer.ts';
+import { fineTune } from '../../src/nlp/training/fine-tune.ts';
+
+describe('fine-tuning on corrections', () => {
+  // A deployment whose customers say "sick" and "wicked" to praise: the shipped model reads them as negative.
+  const praise = [
+    'this update is sick',
+    'the new menu is sick',
+    'sick delivery times honestly',
+    'wicked fast checkout',
+    'their support is wicked good',
+    'sick app, sick team',
+    'the redesign is sick',
+    'wicked deals this week',
+    'sick new colours',
+    'wicked smooth login now',
+  ];
+
+  it('learns the corrections, measures them on held-back ones, and keeps the file loadable', () => {
+    const before = createAnalyzer();
+    const probe = 'the checkout is sick now';
+    const beforeScore = before.analyze(probe).score ?? 0;
+    const { file, report } = fineTune(
+      SHIPPED_MODEL,
+      [...praise, ...praise].map((text) => ({ text, label: 'positive' as const })),
+    );
+    expect(report).toMatchObject({ corrections: 20, usable: 20, heldBack: 4 });
+    expect(report.after ?? 0).toBeGreaterThanOrEqual(report.before ?? 0);
+    expect(file.trainedOn.at(-1)).toBe('corrections (20)');
+    const after = createAnalyzer({ model: file });
+    expect(after.analyze(probe).score ?? 0).toBeGreaterThan(beforeScore);
+    // Unrelated texts keep their meaning.
+    expect(after.analyze('Terrible service, the staff were rude.').label).toBe('negative');
+  });
+
+  it('ignores mixed labels and copes with no usable corrections', () => {
+    const { file, report } = fineTune(SHIPPED_MODEL, [{ text: 'good and bad', label: 'mixed' }]);
+    expect(report).toMatchObject({ corrections: 1, usable: 0, heldBack: 0, before: null, after: null });
+    expect(Object.keys(file.weights).length).toBeGreaterThan(1000);
+  });
+});
