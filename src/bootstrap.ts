@@ -16,8 +16,19 @@ import type { Logger } from './logger.ts';
 import { createAnalyzer } from './nlp/analyzer.ts';
 import { detectLanguage } from './nlp/language.ts';
 import { loadModel, type ModelFile } from './nlp/model.ts';
+import { DEFAULT_VOCABULARY, mergeVocabulary, type Vocabulary } from './nlp/vocabulary.ts';
 
 export const DEFAULT_CONFIG_FILE = 'earshot.config.json';
+
+/** The default touchpoint and intent vocabulary, changed by this deployment's file if it has one. */
+export function readVocabulary(path: string | undefined): Vocabulary | undefined {
+  if (!path) return undefined;
+  try {
+    return mergeVocabulary(DEFAULT_VOCABULARY, JSON.parse(readFileSync(path, 'utf8')));
+  } catch (error) {
+    throw new Error(`vocabulary file ${path}: ${(error as Error).message}`);
+  }
+}
 
 /** The deployment's fine-tuned model (`earshot train`), or undefined for the shipped one. */
 export function readDeploymentModel(path: string, logger: Logger): ModelFile | undefined {
@@ -35,7 +46,7 @@ export function readDeploymentModel(path: string, logger: Logger): ModelFile | u
 export type Runtime = { deps: Deps; close: () => Promise<void> };
 
 export async function openRuntime(
-  config: Pick<Config, 'databaseUrl' | 'dataDir' | 'readSecret' | 'modelPath'>,
+  config: Pick<Config, 'databaseUrl' | 'dataDir' | 'readSecret' | 'modelPath' | 'vocabularyPath'>,
   logger: Logger,
   target: DbTarget = dbTargetFor(config),
 ): Promise<Runtime> {
@@ -49,7 +60,11 @@ export async function openRuntime(
   const deps: Deps = {
     db: handle.db,
     dbKind: handle.kind,
-    analyzer: createAnalyzer({ model: readDeploymentModel(config.modelPath, logger), detectLanguage }),
+    analyzer: createAnalyzer({
+      model: readDeploymentModel(config.modelPath, logger),
+      vocabulary: readVocabulary(config.vocabularyPath),
+      detectLanguage,
+    }),
     http: createHttpClient(),
     connectors: createConnectorRegistry(),
     logger,

@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { createDb, dbTargetFor } from '../db/create-db.ts';
 import { migrateToLatest } from '../db/migrate.ts';
 import { listFeedback } from '../db/queries/mentions.ts';
-import { openRuntime, readDeploymentModel } from './bootstrap.ts';
+import { openRuntime, readDeploymentModel, readVocabulary } from './bootstrap.ts';
 import { formatSummary, IMPORT_FIELDS, type ImportField, importCsv, progressBar } from './cli/import.ts';
 import { scoreStream } from './cli/score.ts';
 import { loadConfig } from './config.ts';
@@ -40,6 +40,7 @@ async function score(): Promise<number> {
   const analyzer = createAnalyzer({
     detectLanguage,
     model: readDeploymentModel(config.modelPath, createLogger('warn', 'stderr')),
+    vocabulary: readVocabulary(config.vocabularyPath),
   });
   const lines = createInterface({ input: process.stdin, crlfDelay: Number.POSITIVE_INFINITY });
   const summary = await scoreStream(analyzer, lines, write);

@@ -20,6 +20,8 @@ export const EnvSchema = z.object({
   EARSHOT_CONFIG: optionalString,
   /** This deployment's sentiment model (written by `earshot train`); default <data dir>/sentiment-model.json. */
   EARSHOT_MODEL: optionalString,
+  /** A JSON file that changes the touchpoint and intent vocabulary (see README). */
+  EARSHOT_VOCABULARY: optionalString,
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   EARSHOT_SCHEDULER: z.enum(['on', 'off']).default('on'),
   /** Most sources polled at once by one process. */
@@ -33,6 +35,7 @@ export type Config = {
   dataDir: string;
   configPath: string | undefined;
   modelPath: string;
+  vocabularyPath: string | undefined;
   logLevel: (typeof LOG_LEVELS)[number];
   scheduler: boolean;
   pollConcurrency: number;
@@ -57,6 +60,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     databaseUrl: e.DATABASE_URL,
     dataDir: e.EARSHOT_DATA_DIR,
     configPath: e.EARSHOT_CONFIG,
+    vocabularyPath: e.EARSHOT_VOCABULARY,
     modelPath: e.EARSHOT_MODEL ?? `${e.EARSHOT_DATA_DIR.replace(/\/+$/, '')}/sentiment-model.json`,
     logLevel: e.LOG_LEVEL,
     scheduler: e.EARSHOT_SCHEDULER === 'on',

@@ -12,6 +12,7 @@ describe('config', () => {
       dataDir: './data',
       configPath: undefined,
       modelPath: './data/sentiment-model.json',
+      vocabularyPath: undefined,
       logLevel: 'info',
       scheduler: true,
       pollConcurrency: 4,
