@@ -378,20 +378,31 @@ export function textFeatures(
 ): AnalysedSpans {
   const its = nlp.its;
   const doc = nlp.readDoc(text);
+  // Token views are read once for the document; sentences take their slice of them.
+  const views = tokenViews(doc, its);
   const sentenceScores: number[] = [];
   const sentences: AnalysedSpans['sentences'] = [];
+  let start = 0;
   doc.sentences().each((sentence: ItemSentence) => {
     const winkScore = Number(sentence.out(its.sentiment)) || 0;
     sentenceScores.push(winkScore);
+    const length = sentence.tokens().length();
     if (withSentences) {
       const sentenceText = String(sentence.out()).trim();
       sentences.push({
         text: sentenceText,
         winkScore,
-        features: spanFeatures(tokenViews(sentence, its), sentenceText, winkScore, [winkScore], context),
+        features: spanFeatures(
+          views.slice(start, start + length),
+          sentenceText,
+          winkScore,
+          [winkScore],
+          context,
+        ),
       });
     }
+    start += length;
   });
   const docScore = Number(doc.out(its.sentiment)) || 0;
-  return { document: spanFeatures(tokenViews(doc, its), text, docScore, sentenceScores, context), sentences };
+  return { document: spanFeatures(views, text, docScore, sentenceScores, context), sentences };
 }
