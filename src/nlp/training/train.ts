@@ -120,11 +120,11 @@ export function readVaderLexicon(
 }
 
 /**
- * Social posts are what earshot reads most, and the tweets are the only social set: they weigh
- * double, four times, so the model does not learn mostly from movie and editorial snippets.
+ * Social posts are what earshot reads most, and the tweets are the only social set: they weigh four
+ * times, so the model does not learn mostly from movie and editorial snippets.
  */
 export function setWeight(name: string): number {
-  return name === 'tweets' ? 4 : 1;
+  return name === 'tweets' || name.endsWith('/tweets') ? 4 : 1;
 }
 
 /** Words seen at least twice in the texts: the vocabulary for hashtag splitting during training. */
