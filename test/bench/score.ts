@@ -3,17 +3,17 @@
  * UCI sentences from ../shared, against a baseline run in the same process: bare wink-nlp document
  * sentiment on the same texts. Prints a table and ends with one RESULT line.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import model from 'wink-eng-lite-web-model';
 import winkNLP from 'wink-nlp';
 import { scoreStream } from '../../src/cli/score.ts';
 import { createAnalyzer } from '../../src/nlp/analyzer.ts';
-import { SHARED_DIR } from '../helpers/shared.ts';
+import { loadSentimentSets, SENTIMENT_DIR, UCI_SETS } from '../../src/nlp/training/datasets.ts';
 
 const LINES = 15_000;
 const ROUNDS = 3;
-const UCI = join(SHARED_DIR, 'data/sentiment/uci');
+const UCI = join(SENTIMENT_DIR, 'uci');
 
 if (!existsSync(UCI)) {
   console.log(`skipped: ${UCI} is absent (labelled sentences live in ../shared)`);
@@ -21,12 +21,9 @@ if (!existsSync(UCI)) {
   process.exit(0);
 }
 
-const texts = ['amazon_cells_labelled', 'imdb_labelled', 'yelp_labelled'].flatMap((name) =>
-  readFileSync(join(UCI, `${name}.txt`), 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => line.slice(0, line.lastIndexOf('\t'))),
-);
+const texts = loadSentimentSets(SENTIMENT_DIR)
+  .filter((set) => (UCI_SETS as readonly string[]).includes(set.name))
+  .flatMap((set) => set.items.map((item) => item.text));
 const input = Array.from({ length: LINES }, (_, i) =>
   JSON.stringify({ id: i, text: texts[i % texts.length] }),
 );
