@@ -7,6 +7,7 @@ import type { HttpClient } from '../../sources/http.ts';
 import type { FetchResult, RawItem } from '../../sources/types.ts';
 import { normaliseItem } from '../../src/ingest/normalise.ts';
 import type { Json } from '../../src/types.ts';
+import { describeUpstreamFailures } from '../helpers/failure-modes.ts';
 import { type FakeUpstream, type Handler, startFakeUpstream } from '../helpers/fake-upstream.ts';
 import { hasFixtures, readFixture, SKIP_REASON } from '../helpers/shared.ts';
 import { failure, fetchContext, testHttpClient } from '../helpers/sources.ts';
@@ -580,68 +581,28 @@ describe('bluesky rate limits and edge cases', () => {
   });
 });
 
+let failingServer: ReturnType<typeof pds> | undefined;
+
+describeUpstreamFailures('bluesky', {
+  upstream: () => upstream,
+  endpoint: async () => {
+    const server = pds();
+    failingServer = server;
+    await fetchNew(server.options()); // log in first with the default client (the session answer is > 1000 bytes)
+    return {
+      path: `${new URL(server.baseUrl).pathname}${SEARCH}`,
+      fetch: (http) => fetchNew(server.options(), { http }),
+    };
+  },
+  validBody: { posts: [post('w1', '2025-05-19T17:00:00.000Z')] },
+  expectValid: (result) => expect(result.items.length, 'the retry succeeded').toBe(1),
+  httpStatuses: [403, 404, 500],
+  onHttpError: () =>
+    expect(failingServer?.paths().includes(REFRESH), 'no refresh for a non-auth failure').toBe(false),
+});
+
 describe('bluesky upstream failures', () => {
-  it.each([403, 404, 500])(
-    'HTTP %i on the search becomes an UpstreamError with that status',
-    async (code) => {
-      const server = pds({ search: (_c, req, res) => json({ error: 'X' }, {}, code)(req, res) });
-      const error = await failure(fetchNew(server.options()));
-      expect(error.kind, error.message).toBe('http');
-      expect(error.status, error.message).toBe(code);
-      expect(server.paths().includes(REFRESH), 'no refresh for a non-auth failure').toBe(false);
-    },
-  );
-
-  it('429 with Retry-After: the client waits as told, or the error carries the wait', async () => {
-    let calls = 0;
-    const server = pds({
-      search: (_c, req, res) => {
-        if (++calls === 1) json({ error: 'RateLimitExceeded' }, { 'retry-after': '2' }, 429)(req, res);
-        else json({ posts: [post('w1', '2025-05-19T17:00:00.000Z')] })(req, res);
-      },
-    });
-    const waits: number[] = [];
-    const http = testHttpClient({ retries: 1, sleep: async (ms) => void waits.push(ms) });
-    const result = await fetchNew(server.options(), { http });
-    expect(waits, 'waited the Retry-After').toEqual([2000]);
-    expect(result.items.length, 'the retry succeeded').toBe(1);
-
-    const limited = pds({
-      search: (_c, req, res) => json({ error: 'RateLimitExceeded' }, { 'retry-after': '9' }, 429)(req, res),
-    });
-    const error = await failure(fetchNew(limited.options()));
-    expect(error.status, error.message).toBe(429);
-    expect(error.retryAfterMs, 'Retry-After in ms').toBe(9000);
-  });
-
-  it('a timeout is kind "timeout"', async () => {
-    const state = { hang: false };
-    const server = pds({
-      search: (_c, req, res) => {
-        if (!state.hang) json({ posts: [] })(req, res);
-        // else: never answers
-      },
-    });
-    await fetchNew(server.options()); // log in with the default client
-    state.hang = true;
-    const error = await failure(fetchNew(server.options(), { http: testHttpClient({ timeoutMs: 200 }) }));
-    expect(error.kind, error.message).toBe('timeout');
-  });
-
-  it('truncated JSON, an HTML page with 200, or the wrong shape is kind "invalid"', async () => {
-    const truncated = pds({ search: (_c, req, res) => json('{"posts":[{"uri":"at://x"')(req, res) });
-    const cut = await failure(fetchNew(truncated.options()));
-    expect(cut.kind, cut.message).toBe('invalid');
-
-    const html = pds({
-      search: (_c, _req, res) => {
-        res.writeHead(200, { 'content-type': 'text/html' }).end('<html><body>Blocked by edge</body></html>');
-      },
-    });
-    const page = await failure(fetchNew(html.options()));
-    expect(page.kind, page.message).toBe('invalid');
-    expect(page.message, 'names what came back').toMatch(/Blocked by edge/);
-
+  it('JSON of the wrong shape (search or session) is kind "invalid"', async () => {
     const shape = pds({ search: (_c, req, res) => json({ posts: 'none' })(req, res) });
     const wrong = await failure(fetchNew(shape.options()));
     expect(wrong.kind, wrong.message).toBe('invalid');
@@ -650,14 +611,6 @@ describe('bluesky upstream failures', () => {
     const badSession = pds({ create: json({ did: 'did:plc:x' }) });
     const noTokens = await failure(fetchNew(badSession.options()));
     expect(noTokens.kind, noTokens.message).toBe('invalid');
-  });
-
-  it('an oversized body is kind "too_large"', async () => {
-    const posts = Array.from({ length: 20 }, (_, i) => post(`big${i}`, '2025-05-19T17:00:00.000Z'));
-    const server = pds({ search: (_c, req, res) => json({ posts })(req, res) });
-    await fetchNew(server.options()); // log in with the default client (the session answer is > 1000 bytes)
-    const error = await failure(fetchNew(server.options(), { http: testHttpClient({ maxBytes: 1000 }) }));
-    expect(error.kind, error.message).toBe('too_large');
   });
 });
 

@@ -5,9 +5,10 @@ import type { HttpClient } from '../../sources/http.ts';
 import type { FetchResult, RawItem } from '../../sources/types.ts';
 import { normaliseItem } from '../../src/ingest/normalise.ts';
 import type { Json } from '../../src/types.ts';
+import { describeUpstreamFailures } from '../helpers/failure-modes.ts';
 import { type FakeUpstream, startFakeUpstream } from '../helpers/fake-upstream.ts';
 import { hasFixtures, readFixture, SKIP_REASON } from '../helpers/shared.ts';
-import { failure, fetchContext, testHttpClient } from '../helpers/sources.ts';
+import { failure, fetchContext } from '../helpers/sources.ts';
 
 const SEARCH = '/search/issues';
 const NOW = new Date('2024-06-01T12:00:00Z');
@@ -458,15 +459,21 @@ describe('github connector: incremental polling', () => {
   });
 });
 
-describe('github connector: failures', () => {
-  it.each([401, 404, 422, 500])('HTTP %i → UpstreamError http with that status', async (status) => {
-    route(`/fail/${status}`, (_p, _q, res) => json(res, { message: 'nope' }, status));
-    const error = await failure(poll(`/fail/${status}`, { token: 'ghp_do_not_leak' }));
-    expect(error.kind, error.message).toBe('http');
-    expect(error.status, 'status').toBe(status);
-    expect(error.message, 'no credential in the message').not.toContain('ghp_do_not_leak');
-  });
+const TOKEN = 'ghp_do_not_leak';
 
+describeUpstreamFailures('github connector', {
+  upstream: () => upstream,
+  endpoint: (key) => ({
+    path: `/std/${key}${SEARCH}`,
+    fetch: (http) => poll(`/std/${key}`, { token: TOKEN }, null, { http }),
+  }),
+  validBody: page([issue(1, T0)]),
+  expectValid: (result) => expect(ids(result), 'the retry succeeds').toEqual(['I_node1']),
+  httpStatuses: [401, 403, 404, 422, 500],
+  onHttpError: (error) => expect(error.message, 'no credential in the message').not.toContain(TOKEN),
+});
+
+describe('github connector: failures', () => {
   it('HTTP 403 rate limited (primary limit) → UpstreamError http 403', async () => {
     route('/fail/403', (_p, _q, res) =>
       json(res, { message: 'API rate limit exceeded' }, 403, {
@@ -488,51 +495,6 @@ describe('github connector: failures', () => {
     expect(error.retryAfterMs, 'Retry-After for the scheduler').toBe(60_000);
   });
 
-  it('429 with Retry-After: waited for, then retried', async () => {
-    let count = 0;
-    route('/fail/429-once', (_p, _q, res) => {
-      count++;
-      if (count === 1) json(res, { message: 'slow down' }, 429, { 'retry-after': '3' });
-      else json(res, page([issue(1, T0)]));
-    });
-    const waits: number[] = [];
-    const http = testHttpClient({ retries: 1, sleep: async (ms) => void waits.push(ms) });
-    const result = await poll('/fail/429-once', {}, null, { http });
-    expect(waits, 'the Retry-After wait').toEqual([3000]);
-    expect(ids(result), 'the retry succeeds').toEqual(['I_node1']);
-  });
-
-  it('429 without retries: the error carries retryAfterMs', async () => {
-    route('/fail/429', (_p, _q, res) => json(res, { message: 'slow down' }, 429, { 'retry-after': '90' }));
-    const error = await failure(poll('/fail/429'));
-    expect(error.status, error.message).toBe(429);
-    expect(error.retryAfterMs, 'Retry-After').toBe(90_000);
-  });
-
-  it('timeout → UpstreamError timeout', async () => {
-    route('/fail/silent', () => {
-      // Never answers.
-    });
-    const error = await failure(poll('/fail/silent', {}, null, { http: testHttpClient({ timeoutMs: 200 }) }));
-    expect(error.kind, error.message).toBe('timeout');
-  });
-
-  it('truncated JSON → UpstreamError invalid', async () => {
-    const body = JSON.stringify(page([issue(1, T0)]));
-    route('/fail/truncated', (_p, _q, res) => json(res, body.slice(0, body.length - 40)));
-    const error = await failure(poll('/fail/truncated'));
-    expect(error.kind, error.message).toBe('invalid');
-  });
-
-  it('an HTML error page with status 200 → UpstreamError invalid', async () => {
-    route('/fail/html', (_p, _q, res) =>
-      res.writeHead(200, { 'content-type': 'text/html' }).end('<!DOCTYPE html><title>Unicorn!</title>'),
-    );
-    const error = await failure(poll('/fail/html'));
-    expect(error.kind, error.message).toBe('invalid');
-    expect(error.message, 'names what came back').toContain('Unicorn!');
-  });
-
   it('JSON of the wrong shape → UpstreamError invalid', async () => {
     for (const [name, body] of [
       ['items-object', { total_count: 1, items: { 0: issue(1, T0) } }],
@@ -544,11 +506,5 @@ describe('github connector: failures', () => {
       expect(error.kind, `${name}: ${error.message}`).toBe('invalid');
       expect(error.message, `${name}: says what was wrong`).toContain('"items" array');
     }
-  });
-
-  it('an oversized body → UpstreamError too_large', async () => {
-    route('/fail/large', (_p, _q, res) => json(res, page(issues(1, 20, T0))));
-    const error = await failure(poll('/fail/large', {}, null, { http: testHttpClient({ maxBytes: 1000 }) }));
-    expect(error.kind, error.message).toBe('too_large');
   });
 });

@@ -11,9 +11,10 @@ import type { HttpClient } from '../../sources/http.ts';
 import type { FetchResult, RawItem } from '../../sources/types.ts';
 import { normaliseItem } from '../../src/ingest/normalise.ts';
 import type { Json } from '../../src/types.ts';
+import { describeUpstreamFailures } from '../helpers/failure-modes.ts';
 import { type FakeUpstream, startFakeUpstream } from '../helpers/fake-upstream.ts';
 import { hasFixtures, readFixture, SKIP_REASON } from '../helpers/shared.ts';
-import { failure, fetchContext, testHttpClient } from '../helpers/sources.ts';
+import { failure, fetchContext } from '../helpers/sources.ts';
 
 const SEARCH = '/api/v1/search_by_date';
 const NOW = new Date('2024-06-01T12:00:00Z');
@@ -508,42 +509,23 @@ describe('hackernews connector: incremental polling', () => {
   });
 });
 
+describeUpstreamFailures('hackernews connector', {
+  upstream: () => upstream,
+  endpoint: (key) => ({
+    path: `/std/${key}${SEARCH}`,
+    fetch: (http) => poll(`/std/${key}`, {}, null, { http }),
+  }),
+  validBody: reply([story(1, T0)]),
+  expectValid: (result) => expect(ids(result), 'the retry succeeds').toEqual(['1']),
+});
+
 describe('hackernews connector: failures', () => {
   const cursor = { since: T0, seen: {} };
-
-  it.each([401, 403, 500])('HTTP %i → UpstreamError http with that status', async (status) => {
-    route(`/fail/${status}`, (_p, _q, res) => json(res, { message: 'nope', status }, status));
-    const error = await failure(poll(`/fail/${status}`));
-    expect(error.kind, error.message).toBe('http');
-    expect(error.status, 'status').toBe(status);
-  });
 
   it('HTTP 404 (wrong base URL) → UpstreamError http 404', async () => {
     const error = await failure(poll('/fail/nowhere'));
     expect(error.kind, error.message).toBe('http');
     expect(error.status, 'status').toBe(404);
-  });
-
-  it('429 with Retry-After: waited for, then retried', async () => {
-    let count = 0;
-    route('/fail/429-once', (_p, _q, res) => {
-      count++;
-      if (count === 1) json(res, { message: 'slow down' }, 429, { 'retry-after': '7' });
-      else json(res, reply([story(1, T0)]));
-    });
-    const waits: number[] = [];
-    const http = testHttpClient({ retries: 1, sleep: async (ms) => void waits.push(ms) });
-    const result = await poll('/fail/429-once', {}, null, { http });
-    expect(waits, 'the Retry-After wait').toEqual([7000]);
-    expect(ids(result), 'the retry succeeds').toEqual(['1']);
-  });
-
-  it('429 without retries: the error carries retryAfterMs', async () => {
-    route('/fail/429', (_p, _q, res) => json(res, { message: 'slow down' }, 429, { 'retry-after': '120' }));
-    const error = await failure(poll('/fail/429'));
-    expect(error.kind, error.message).toBe('http');
-    expect(error.status, 'status').toBe(429);
-    expect(error.retryAfterMs, 'Retry-After for the scheduler').toBe(120_000);
   });
 
   it('a failing later page fails the whole poll', async () => {
@@ -553,30 +535,6 @@ describe('hackernews connector: failures', () => {
     });
     const error = await failure(poll('/fail/page2', {}, cursor));
     expect(error.status, error.message).toBe(502);
-  });
-
-  it('timeout → UpstreamError timeout', async () => {
-    route('/fail/silent', () => {
-      // Never answers.
-    });
-    const error = await failure(poll('/fail/silent', {}, null, { http: testHttpClient({ timeoutMs: 200 }) }));
-    expect(error.kind, error.message).toBe('timeout');
-  });
-
-  it('truncated JSON → UpstreamError invalid', async () => {
-    const body = JSON.stringify(reply([story(1, T0)]));
-    route('/fail/truncated', (_p, _q, res) => json(res, body.slice(0, body.length / 2)));
-    const error = await failure(poll('/fail/truncated'));
-    expect(error.kind, error.message).toBe('invalid');
-  });
-
-  it('an HTML error page with status 200 → UpstreamError invalid', async () => {
-    route('/fail/html', (_p, _q, res) =>
-      res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><h1>Service unavailable</h1>'),
-    );
-    const error = await failure(poll('/fail/html'));
-    expect(error.kind, error.message).toBe('invalid');
-    expect(error.message, 'names what came back').toContain('Service unavailable');
   });
 
   it('JSON of the wrong shape → UpstreamError invalid', async () => {
@@ -591,12 +549,5 @@ describe('hackernews connector: failures', () => {
       expect(error.kind, `${name}: ${error.message}`).toBe('invalid');
       expect(error.message, `${name}: says what was wrong`).toContain('"hits" array');
     }
-  });
-
-  it('an oversized body → UpstreamError too_large', async () => {
-    const hits = Array.from({ length: 50 }, (_, i) => story(i + 1, T0 - i));
-    route('/fail/large', (_p, _q, res) => json(res, reply(hits)));
-    const error = await failure(poll('/fail/large', {}, null, { http: testHttpClient({ maxBytes: 1000 }) }));
-    expect(error.kind, error.message).toBe('too_large');
   });
 });

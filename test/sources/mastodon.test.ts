@@ -5,6 +5,7 @@ import { compareStatusIds, MastodonOptions, mastodonSource } from '../../sources
 import type { FetchResult, RawItem } from '../../sources/types.ts';
 import { normaliseItem } from '../../src/ingest/normalise.ts';
 import type { Json } from '../../src/types.ts';
+import { describeUpstreamFailures } from '../helpers/failure-modes.ts';
 import { type FakeUpstream, type Handler, startFakeUpstream } from '../helpers/fake-upstream.ts';
 import { hasFixtures, readFixture, SKIP_REASON } from '../helpers/shared.ts';
 import { failure, fetchContext, testHttpClient } from '../helpers/sources.ts';
@@ -611,66 +612,23 @@ describe('mastodon rate limits', () => {
   });
 });
 
+describeUpstreamFailures('mastodon', {
+  upstream: () => upstream,
+  endpoint: () => {
+    const { base, path } = instance();
+    return {
+      path: path(`${TIMELINE}/acme`),
+      fetch: (http) => fetchNew({ instances: [base], hashtags: ['acme'] }, { http }),
+    };
+  },
+  validBody: [status('1')],
+  expectValid: (result) => expect(result.items.length, 'the retry succeeded').toBe(1),
+});
+
 describe('mastodon upstream failures', () => {
   const options = (base: string) => ({ instances: [base], hashtags: ['acme'] });
 
-  it.each([401, 403, 404, 500])('HTTP %i becomes an UpstreamError with that status', async (code) => {
-    const { base, path } = instance();
-    upstream.on(path(`${TIMELINE}/acme`), json({ error: 'nope' }, {}, code));
-    const error = await failure(fetchNew(options(base)));
-    expect(error.kind, error.message).toBe('http');
-    expect(error.status, error.message).toBe(code);
-  });
-
-  it('429 with Retry-After: the client waits as told, or the error carries the wait', async () => {
-    const { base, path } = instance();
-    let calls = 0;
-    upstream.on(path(`${TIMELINE}/acme`), (req, res) => {
-      calls++;
-      if (calls === 1) json({ error: 'Too many requests' }, { 'retry-after': '3' }, 429)(req, res);
-      else json([status('1')])(req, res);
-    });
-    const waits: number[] = [];
-    const http = testHttpClient({ retries: 1, sleep: async (ms) => void waits.push(ms) });
-    const result = await fetchNew(options(base), { http });
-    expect(waits, 'waited the Retry-After').toEqual([3000]);
-    expect(result.items.length, 'the retry succeeded').toBe(1);
-
-    const again = instance();
-    upstream.on(
-      again.path(`${TIMELINE}/acme`),
-      json({ error: 'Too many requests' }, { 'retry-after': '7' }, 429),
-    );
-    const error = await failure(fetchNew(options(again.base)));
-    expect(error.status, error.message).toBe(429);
-    expect(error.retryAfterMs, 'Retry-After in ms').toBe(7000);
-  });
-
-  it('a timeout is kind "timeout"', async () => {
-    const { base, path } = instance();
-    upstream.on(path(`${TIMELINE}/acme`), () => {
-      // never answers
-    });
-    const error = await failure(fetchNew(options(base), { http: testHttpClient({ timeoutMs: 200 }) }));
-    expect(error.kind, error.message).toBe('timeout');
-  });
-
-  it('truncated JSON, an HTML page with 200, or the wrong shape is kind "invalid"', async () => {
-    const truncated = instance();
-    upstream.on(truncated.path(`${TIMELINE}/acme`), json('[{"id":"1","uri":"x"'));
-    const cut = await failure(fetchNew(options(truncated.base)));
-    expect(cut.kind, cut.message).toBe('invalid');
-
-    const html = instance();
-    upstream.on(html.path(`${TIMELINE}/acme`), (_req, res) => {
-      res
-        .writeHead(200, { 'content-type': 'text/html' })
-        .end('<!doctype html><html><body>Maintenance</body></html>');
-    });
-    const page = await failure(fetchNew(options(html.base)));
-    expect(page.kind, page.message).toBe('invalid');
-    expect(page.message, 'names what came back').toMatch(/Maintenance/);
-
+  it('JSON of the wrong shape (timeline or search) is kind "invalid"', async () => {
     const shape = instance();
     upstream.on(shape.path(`${TIMELINE}/acme`), json({ error: 'Record not found' }));
     const wrong = await failure(fetchNew(options(shape.base)));
@@ -681,13 +639,6 @@ describe('mastodon upstream failures', () => {
     upstream.on(search.path('/api/v2/search'), json([]));
     const badSearch = await failure(fetchNew({ instances: [search.base], query: 'acme' }));
     expect(badSearch.kind, badSearch.message).toBe('invalid');
-  });
-
-  it('an oversized body is kind "too_large"', async () => {
-    const { base, path } = instance();
-    upstream.on(path(`${TIMELINE}/acme`), json(Array.from({ length: 40 }, (_, i) => status(String(i + 1)))));
-    const error = await failure(fetchNew(options(base), { http: testHttpClient({ maxBytes: 1000 }) }));
-    expect(error.kind, error.message).toBe('too_large');
   });
 
   it('ignores a cursor of the wrong shape', async () => {

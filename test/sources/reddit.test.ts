@@ -12,6 +12,7 @@ import {
 } from '../../sources/reddit.ts';
 import type { FetchResult, RawItem } from '../../sources/types.ts';
 import type { Json } from '../../src/types.ts';
+import { describeUpstreamFailures } from '../helpers/failure-modes.ts';
 import { type FakeUpstream, startFakeUpstream } from '../helpers/fake-upstream.ts';
 import { hasFixtures, readFixture, SKIP_REASON } from '../helpers/shared.ts';
 import { failure, fetchContext, testHttpClient } from '../helpers/sources.ts';
@@ -653,56 +654,24 @@ describe('reddit connector: rate limits', () => {
   });
 });
 
+describeUpstreamFailures('reddit connector', {
+  upstream: () => upstream,
+  endpoint: (key) => ({
+    path: `/r/${key}/search`,
+    fetch: (client) => poll(options({ subreddit: key }), null, client),
+  }),
+  validBody: listing([post('ok1', 1_717_000_000)]),
+  expectValid: (result) =>
+    expect(
+      result.items.map((i) => i.externalId),
+      'the retry succeeded',
+    ).toEqual(['t3_ok1']),
+  httpStatuses: [403, 404, 500],
+  onHttpError: (_error, status) =>
+    expect(tokenRequests().length, `a ${status} is not a token problem`).toBe(1),
+});
+
 describe('reddit connector failures', () => {
-  const failing = (path: string, status: number, headers: Record<string, string> = {}) =>
-    upstream.on(path, (_req, res) => {
-      res
-        .writeHead(status, { 'content-type': 'text/html', ...headers })
-        .end('<html>whoa there, pardner</html>');
-    });
-
-  it.each([403, 404, 500])(
-    'HTTP %i on search → UpstreamError kind "http" with the status',
-    async (status) => {
-      failing(`/r/fail${status}/search`, status);
-      const error = await failure(poll(options({ subreddit: `fail${status}` })));
-      expect(error.kind, error.message).toBe('http');
-      expect(error.status, error.message).toBe(status);
-      expect(tokenRequests().length, `a ${status} is not a token problem`).toBe(1);
-    },
-  );
-
-  it('429 with Retry-After: the client waits as told, then the error carries retryAfterMs', async () => {
-    failing('/r/busy/search', 429, { 'retry-after': '5' });
-    const waits: number[] = [];
-    const client = testHttpClient({ retries: 1, sleep: async (ms) => void waits.push(ms) });
-    const error = await failure(poll(options({ subreddit: 'busy' }), null, client));
-    expect(waits, 'one wait of Retry-After seconds').toEqual([5000]);
-    expect(error.status, error.message).toBe(429);
-    expect(error.retryAfterMs, 'retryAfterMs for the scheduler').toBe(5000);
-  });
-
-  it('a search that never answers → kind "timeout"', async () => {
-    upstream.on('/r/slow/search', () => {});
-    const error = await failure(
-      poll(options({ subreddit: 'slow' }), null, testHttpClient({ timeoutMs: 200 })),
-    );
-    expect(error.kind, error.message).toBe('timeout');
-  });
-
-  it('truncated JSON and an HTML page with status 200 → kind "invalid"', async () => {
-    serveSearch('/r/cut/search', { '': '{"kind": "Listing", "data": {"children": [{"kind": "t3", "da' });
-    const truncated = await failure(poll(options({ subreddit: 'cut' })));
-    expect(truncated.kind, truncated.message).toBe('invalid');
-
-    serveSearch('/r/html/search', {
-      '': '<!doctype html><html><body>Our CDN was unable to reach our servers</body></html>',
-    });
-    const html = await failure(poll(options({ subreddit: 'html' })));
-    expect(html.kind, html.message).toBe('invalid');
-    expect(html.message, 'names what came back').toContain('unable to reach');
-  });
-
   it.each([
     ['a JSON array', []],
     ['not a Listing', { kind: 't3', data: {} }],
@@ -711,14 +680,6 @@ describe('reddit connector failures', () => {
     serveSearch('/search', { '': body });
     const error = await failure(poll(options()));
     expect(error.kind, `${label}: ${error.message}`).toBe('invalid');
-  });
-
-  it('an oversized body → kind "too_large"', async () => {
-    serveSearch('/search', {
-      '': listing(Array.from({ length: 20 }, (_, i) => post(`big${i}`, 1_717_000_000 - i))),
-    });
-    const error = await failure(poll(options(), null, testHttpClient({ maxBytes: 1000 })));
-    expect(error.kind, error.message).toBe('too_large');
   });
 });
 
