@@ -17,6 +17,8 @@ import { newWinkInstance } from './wink.ts';
 export const MAX_ANALYSED_CHARS = 20_000;
 const MAX_THEMES = 8;
 const REASONS_PER_SPAN = 6;
+/** Texts analysed by one set of wink instances before fresh ones replace them (memory bound). */
+export const ROTATE_AFTER = 5_000;
 
 /** Why a score moved: a word, a negated word, a pattern, an emoji, the lexicon… and by how much. */
 export type Reason = { kind: ReasonKind; text: string; effect: number };
@@ -159,25 +161,34 @@ export type AnalyzerOptions = {
   vocabulary?: Vocabulary;
   /** This deployment's sentiment model (default: the shipped one). */
   model?: ModelFile;
+  /** Texts per set of wink instances (default ROTATE_AFTER). */
+  rotateAfter?: number;
 };
 
 export function createAnalyzer(options: AnalyzerOptions = {}): Analyzer {
   // Own wink instances, nothing learned at run time: a text's result does not depend on what was
   // analysed before it.
-  const nlp = newWinkInstance(['sbd', 'negation', 'sentiment']);
-  const themeExtractor = createThemeExtractor();
-  const classifier = createTouchpointClassifier(options.vocabulary);
+  // wink-nlp adds every token it has not seen to its instance's lexicon and never lets go: with
+  // unique words in every mention (names, links, tags) that is about 1.5 KB a text. Fresh instances
+  // every ROTATE_AFTER texts keep a long-running process's memory bounded.
+  const build = () => ({
+    nlp: newWinkInstance(['sbd', 'negation', 'sentiment']),
+    themeExtractor: createThemeExtractor(),
+    classifier: createTouchpointClassifier(options.vocabulary),
+  });
+  let wink = build();
+  let analysedSinceBuild = 0;
   const sentimentModel = options.model ? loadModel(options.model) : shippedModel;
   const context = { known: sentimentModel.known, lexicon: sentimentModel.lexicon };
 
   function themesOf(text: string, sentenceScores: number[], ignoreWords: string[]): ThemeHit[] {
     let themes: Theme[];
     try {
-      themes = themeExtractor.extract(text, { ignoreWords, sentenceScores });
+      themes = wink.themeExtractor.extract(text, { ignoreWords, sentenceScores });
     } catch (error) {
       // The two sentence splits disagree (they should not): fall back to wink's sentence scores.
       if (!(error instanceof RangeError)) throw error;
-      themes = themeExtractor.extract(text, { ignoreWords });
+      themes = wink.themeExtractor.extract(text, { ignoreWords });
     }
     return themes.slice(0, MAX_THEMES).map(({ theme, score }) => ({ theme, score: round(score) }));
   }
@@ -200,7 +211,11 @@ export function createAnalyzer(options: AnalyzerOptions = {}): Analyzer {
         intents: [],
       };
     }
-    const spans = textFeatures(nlp, text, context, true);
+    if (++analysedSinceBuild > (options.rotateAfter ?? ROTATE_AFTER)) {
+      wink = build();
+      analysedSinceBuild = 1;
+    }
+    const spans = textFeatures(wink.nlp, text, context, true);
     const sentences: SentenceSentiment[] = spans.sentences.map((sentence) => {
       const scored = scoreFeatures(sentimentModel, sentence.features, REASONS_PER_SPAN);
       return { text: sentence.text, score: round(scored.score), reasons: scored.contributions.map(toReason) };
@@ -210,7 +225,7 @@ export function createAnalyzer(options: AnalyzerOptions = {}): Analyzer {
       sentences.map((s) => s.score),
       ignore,
     );
-    const { touchpoints, intents } = classifier.classify(text, { brandTerms: ignore });
+    const { touchpoints, intents } = wink.classifier.classify(text, { brandTerms: ignore });
     const scored = scoreFeatures(sentimentModel, spans.document, REASONS_PER_SPAN);
     const reasons = scored.contributions.map(toReason);
     const rating = analyzeOptions.rating;

@@ -61,6 +61,15 @@ describe('analyzer', () => {
     expect(analyzer.analyze(text)).toEqual(first);
   });
 
+  it('gives the same results across a rotation of its wink instances (which bounds memory)', async () => {
+    const { createAnalyzer } = await import('../../src/nlp/analyzer.ts');
+    const rotating = createAnalyzer({ rotateAfter: 3 });
+    const text = 'The refund took forever and nobody answered my emails. Great camera though!';
+    const first = rotating.analyze(text);
+    for (let i = 0; i < 7; i++) rotating.analyze(`unique words zq${i}x and @someone${i} and #tag${i}`);
+    expect(rotating.analyze(text)).toEqual(first);
+  });
+
   it('copes with empty, huge and odd input', () => {
     expect(analyzer.analyze('').label).toBe('neutral');
     expect(analyzer.analyze('   \n\t ').label).toBe('neutral');
