@@ -62,3 +62,19 @@ export function serveFeed(
     res.end(body);
   };
 }
+
+/** Answers with a JSON body (a string or Buffer is sent as it is, so tests can send broken JSON). */
+export function sendJson(
+  res: ServerResponse,
+  body: unknown,
+  status = 200,
+  headers: Record<string, string> = {},
+): void {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
+  res.end(typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body));
+}
+
+/** A handler that always answers with this JSON body. */
+export function jsonHandler(body: unknown, headers: Record<string, string> = {}, status = 200): Handler {
+  return (_req, res) => sendJson(res, body, status, headers);
+}

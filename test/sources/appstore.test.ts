@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import type { ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { APPSTORE_MAX_PAGES, AppStoreOptions, appStoreSource } from '../../sources/appstore.ts';
@@ -7,7 +6,7 @@ import type { HttpClient } from '../../sources/http.ts';
 import type { FetchResult, RawItem } from '../../sources/types.ts';
 import type { Json } from '../../src/types.ts';
 import { describeUpstreamFailures } from '../helpers/failure-modes.ts';
-import { type FakeUpstream, startFakeUpstream } from '../helpers/fake-upstream.ts';
+import { type FakeUpstream, sendJson, startFakeUpstream } from '../helpers/fake-upstream.ts';
 import { hasFixtures, readFixture, SKIP_REASON } from '../helpers/shared.ts';
 import { failure, fetchContext, testHttpClient } from '../helpers/sources.ts';
 
@@ -30,11 +29,6 @@ type Entry = Record<string, unknown>;
 
 function feedPath(country: string, appId: string, page: number): string {
   return `/${country}/rss/customerreviews/page=${page}/id=${appId}/sortby=mostrecent/json`;
-}
-
-function sendJson(res: ServerResponse, body: unknown, status = 200): void {
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
-  res.end(typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body));
 }
 
 /** Serves a body at page `page` of the feed of `appId` in `country`. */

@@ -8,7 +8,12 @@ import type { FetchResult, RawItem } from '../../sources/types.ts';
 import { normaliseItem } from '../../src/ingest/normalise.ts';
 import type { Json } from '../../src/types.ts';
 import { describeUpstreamFailures } from '../helpers/failure-modes.ts';
-import { type FakeUpstream, type Handler, startFakeUpstream } from '../helpers/fake-upstream.ts';
+import {
+  type FakeUpstream,
+  type Handler,
+  jsonHandler as json,
+  startFakeUpstream,
+} from '../helpers/fake-upstream.ts';
 import { hasFixtures, readFixture, SKIP_REASON } from '../helpers/shared.ts';
 import { failure, fetchContext, testHttpClient } from '../helpers/sources.ts';
 
@@ -60,13 +65,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await upstream.close();
 });
-
-function json(body: unknown, headers: Record<string, string> = {}, status = 200): Handler {
-  return (_req, res) => {
-    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
-    res.end(typeof body === 'string' ? body : JSON.stringify(body));
-  };
-}
 
 async function readBody(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];

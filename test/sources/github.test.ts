@@ -6,7 +6,7 @@ import type { FetchResult, RawItem } from '../../sources/types.ts';
 import { normaliseItem } from '../../src/ingest/normalise.ts';
 import type { Json } from '../../src/types.ts';
 import { describeUpstreamFailures } from '../helpers/failure-modes.ts';
-import { type FakeUpstream, startFakeUpstream } from '../helpers/fake-upstream.ts';
+import { type FakeUpstream, sendJson as json, startFakeUpstream } from '../helpers/fake-upstream.ts';
 import { hasFixtures, readFixture, SKIP_REASON } from '../helpers/shared.ts';
 import { failure, fetchContext } from '../helpers/sources.ts';
 
@@ -30,12 +30,6 @@ type Seen = { params: URLSearchParams; headers: IncomingMessage['headers'] };
 
 /** `2024-06-01T00:00:00Z` from epoch seconds, as GitHub writes it. */
 const iso = (seconds: number) => new Date(seconds * 1000).toISOString().replace('.000Z', 'Z');
-
-function json(res: ServerResponse, body: unknown, status = 200, headers: Record<string, string> = {}) {
-  res
-    .writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers })
-    .end(typeof body === 'string' ? body : JSON.stringify(body));
-}
 
 /** Registers a search handler under `prefix`; returns the query parameters and headers of every request. */
 function route(

@@ -12,7 +12,7 @@ import type { FetchResult, RawItem } from '../../sources/types.ts';
 import { normaliseItem } from '../../src/ingest/normalise.ts';
 import type { Json } from '../../src/types.ts';
 import { describeUpstreamFailures } from '../helpers/failure-modes.ts';
-import { type FakeUpstream, startFakeUpstream } from '../helpers/fake-upstream.ts';
+import { type FakeUpstream, sendJson as json, startFakeUpstream } from '../helpers/fake-upstream.ts';
 import { hasFixtures, readFixture, SKIP_REASON } from '../helpers/shared.ts';
 import { failure, fetchContext } from '../helpers/sources.ts';
 
@@ -32,12 +32,6 @@ afterAll(async () => {
 });
 
 type Hit = Record<string, unknown>;
-
-function json(res: ServerResponse, body: unknown, status = 200, headers: Record<string, string> = {}) {
-  res
-    .writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers })
-    .end(typeof body === 'string' ? body : JSON.stringify(body));
-}
 
 /** Registers a search handler under `prefix` and returns the query parameters of every request it gets. */
 function route(

@@ -6,7 +6,12 @@ import type { FetchResult, RawItem } from '../../sources/types.ts';
 import { normaliseItem } from '../../src/ingest/normalise.ts';
 import type { Json } from '../../src/types.ts';
 import { describeUpstreamFailures } from '../helpers/failure-modes.ts';
-import { type FakeUpstream, type Handler, startFakeUpstream } from '../helpers/fake-upstream.ts';
+import {
+  type FakeUpstream,
+  type Handler,
+  jsonHandler as json,
+  startFakeUpstream,
+} from '../helpers/fake-upstream.ts';
 import { hasFixtures, readFixture, SKIP_REASON } from '../helpers/shared.ts';
 import { failure, fetchContext, testHttpClient } from '../helpers/sources.ts';
 
@@ -46,13 +51,6 @@ function replayHeaders(recorded: Record<string, string[]>): Record<string, strin
     if (values[0] !== undefined) headers[name.toLowerCase()] = values[0];
   }
   return headers;
-}
-
-function json(body: unknown, headers: Record<string, string> = {}, status = 200): Handler {
-  return (_req, res) => {
-    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
-    res.end(typeof body === 'string' ? body : JSON.stringify(body));
-  };
 }
 
 function query(req: IncomingMessage): URLSearchParams {

@@ -13,7 +13,7 @@ import {
 import type { FetchResult, RawItem } from '../../sources/types.ts';
 import type { Json } from '../../src/types.ts';
 import { describeUpstreamFailures } from '../helpers/failure-modes.ts';
-import { type FakeUpstream, startFakeUpstream } from '../helpers/fake-upstream.ts';
+import { type FakeUpstream, sendJson as send, startFakeUpstream } from '../helpers/fake-upstream.ts';
 import { hasFixtures, readFixture, SKIP_REASON } from '../helpers/shared.ts';
 import { failure, fetchContext, testHttpClient } from '../helpers/sources.ts';
 
@@ -88,8 +88,7 @@ async function record(req: IncomingMessage): Promise<string> {
 }
 
 function sendJson(res: ServerResponse, body: unknown, headers: Record<string, string> = {}): void {
-  res.writeHead(200, { 'content-type': 'application/json; charset=UTF-8', ...headers });
-  res.end(typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body));
+  send(res, body, 200, headers);
 }
 
 /**
