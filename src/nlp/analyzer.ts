@@ -7,18 +7,16 @@
 import type { SentimentLabel } from '../types.ts';
 import { textFeatures } from './features.ts';
 import { type Contribution, loadModel, type ModelFile, scoreFeatures } from './model.ts';
+import { createReader, type ReadText } from './read.ts';
 import modelFile from './sentiment-model.json' with { type: 'json' };
 import { createThemeExtractor, type Theme } from './themes.ts';
 import { createTouchpointClassifier, type Hit } from './touchpoints.ts';
 import type { Vocabulary } from './vocabulary.ts';
-import { newWinkInstance } from './wink.ts';
 
 /** Longer texts are cut: sentiment and themes of the first part are what a reader sees too. */
 export const MAX_ANALYSED_CHARS = 20_000;
 const MAX_THEMES = 8;
 const REASONS_PER_SPAN = 6;
-/** Texts analysed by one set of wink instances before fresh ones replace them (memory bound). */
-export const ROTATE_AFTER = 5_000;
 
 /** Why a score moved: a word, a negated word, a pattern, an emoji, the lexicon… and by how much. */
 export type Reason = { kind: ReasonKind; text: string; effect: number };
@@ -161,35 +159,21 @@ export type AnalyzerOptions = {
   vocabulary?: Vocabulary;
   /** This deployment's sentiment model (default: the shipped one). */
   model?: ModelFile;
-  /** Texts per set of wink instances (default ROTATE_AFTER). */
-  rotateAfter?: number;
+  /** Texts read by one wink instance before a fresh one replaces it (default READS_PER_INSTANCE). */
+  readsPerInstance?: number;
 };
 
 export function createAnalyzer(options: AnalyzerOptions = {}): Analyzer {
-  // Own wink instances, nothing learned at run time: a text's result does not depend on what was
-  // analysed before it.
-  // wink-nlp adds every token it has not seen to its instance's lexicon and never lets go: with
-  // unique words in every mention (names, links, tags) that is about 1.5 KB a text. Fresh instances
-  // every ROTATE_AFTER texts keep a long-running process's memory bounded.
-  const build = () => ({
-    nlp: newWinkInstance(['sbd', 'negation', 'sentiment']),
-    themeExtractor: createThemeExtractor(),
-    classifier: createTouchpointClassifier(options.vocabulary),
-  });
-  let wink = build();
-  let analysedSinceBuild = 0;
+  // One read of each text serves the sentiment features, the themes and the touchpoints. The reader's
+  // wink instance keeps documents independent, so a text gets the same result whatever came before.
+  const reader = createReader({ readsPerInstance: options.readsPerInstance });
+  const themeExtractor = createThemeExtractor(undefined, reader);
+  const classifier = createTouchpointClassifier(options.vocabulary, reader);
   const sentimentModel = options.model ? loadModel(options.model) : shippedModel;
   const context = { known: sentimentModel.known, lexicon: sentimentModel.lexicon };
 
-  function themesOf(text: string, sentenceScores: number[], ignoreWords: string[]): ThemeHit[] {
-    let themes: Theme[];
-    try {
-      themes = wink.themeExtractor.extract(text, { ignoreWords, sentenceScores });
-    } catch (error) {
-      // The two sentence splits disagree (they should not): fall back to wink's sentence scores.
-      if (!(error instanceof RangeError)) throw error;
-      themes = wink.themeExtractor.extract(text, { ignoreWords });
-    }
+  function themesOf(read: ReadText, sentenceScores: number[], ignoreWords: string[]): ThemeHit[] {
+    const themes: Theme[] = themeExtractor.extract(read, { ignoreWords, sentenceScores });
     return themes.slice(0, MAX_THEMES).map(({ theme, score }) => ({ theme, score: round(score) }));
   }
 
@@ -211,22 +195,24 @@ export function createAnalyzer(options: AnalyzerOptions = {}): Analyzer {
         intents: [],
       };
     }
-    if (++analysedSinceBuild > (options.rotateAfter ?? ROTATE_AFTER)) {
-      wink = build();
-      analysedSinceBuild = 1;
-    }
-    const spans = textFeatures(wink.nlp, text, context, true);
-    const sentences: SentenceSentiment[] = spans.sentences.map((sentence) => {
-      const scored = scoreFeatures(sentimentModel, sentence.features, REASONS_PER_SPAN);
-      return { text: sentence.text, score: round(scored.score), reasons: scored.contributions.map(toReason) };
+    const read = reader.read(text);
+    const spans = textFeatures(read, context, true);
+    const scored = scoreFeatures(sentimentModel, spans.document, REASONS_PER_SPAN);
+    const sentences: SentenceSentiment[] = spans.sentences.map((features, k) => {
+      const sentence =
+        features === spans.document ? scored : scoreFeatures(sentimentModel, features, REASONS_PER_SPAN);
+      return {
+        text: read.sentences[k]?.text ?? '',
+        score: round(sentence.score),
+        reasons: sentence.contributions.map(toReason),
+      };
     });
     const themes = themesOf(
-      text,
+      read,
       sentences.map((s) => s.score),
       ignore,
     );
-    const { touchpoints, intents } = wink.classifier.classify(text, { brandTerms: ignore });
-    const scored = scoreFeatures(sentimentModel, spans.document, REASONS_PER_SPAN);
+    const { touchpoints, intents } = classifier.classify(read, { brandTerms: ignore });
     const reasons = scored.contributions.map(toReason);
     const rating = analyzeOptions.rating;
     const score = round(blendRating(scored.score, rating));

@@ -4,11 +4,9 @@
  * hashtag words, complaint and churn patterns, intensity cues (CAPS, "!!!", elongated words) and
  * wink's own lexicon score. The same function serves training and scoring, so they cannot drift.
  */
-import type { ItemSentence, ItemToken, WinkMethods } from 'wink-nlp';
+import type { ReadText } from './read.ts';
 
 export type Features = Map<string, number>;
-/** Tokens of one span (a sentence or a whole document) as the extractor needs them. */
-type TokenView = { value: string; normal: string; type: string; glued: boolean };
 
 const CONTRAST = new Set(['but', 'however', 'yet', 'nevertheless', 'nonetheless', 'although', 'though']);
 const BOOSTERS = new Set([
@@ -180,12 +178,15 @@ const DAMPENERS = new Set([
 ]);
 
 /**
- * Features of one span. `winkScore` is wink's lexicon score of the span; `sentenceScores` the wink
- * scores of its sentences (one for a sentence span).
+ * Features of one span of a read text: tokens `first..last` (inclusive), whose lowercased text is
+ * `lower`. `winkScore` is wink's lexicon score of the span; `sentenceScores` the wink scores of its
+ * sentences (one for a sentence span).
  */
 export function spanFeatures(
-  tokens: readonly TokenView[],
-  text: string,
+  read: ReadText,
+  first: number,
+  last: number,
+  lower: string,
   winkScore: number,
   sentenceScores: readonly number[],
   context: FeatureContext,
@@ -203,7 +204,9 @@ export function spanFeatures(
   const valences: Array<{ v: number; contrastIndex: number }> = [];
   let contrasts = 0;
   let boostPending = 0;
-  const mixedCase = /\p{Ll}/u.test(text);
+  const { values, normals, types, spaces } = read;
+  let mixedCase = false;
+  for (let i = first; i <= last && !mixedCase; i++) mixedCase = /\p{Ll}/u.test(values[i] as string);
   const addValence = (word: string, negated: boolean, shouted: boolean) => {
     const base = context.lexicon.get(word);
     if (base === undefined) return;
@@ -217,8 +220,9 @@ export function spanFeatures(
   // flag runs to the end of the clause and flips "isn't working … lol thats funny").
   let sinceNegation = NEGATION_WINDOW + 1;
   let lastType = '';
-  for (const token of tokens) {
-    const glued = token.glued && lastType === 'word';
+  for (let i = first; i <= last; i++) {
+    const token = { value: values[i] as string, normal: normals[i] as string, type: types[i] as string };
+    const glued = spaces[i] === '' && lastType === 'word';
     lastType = token.type;
     if (token.type === 'punctuation') {
       sinceNegation = NEGATION_WINDOW + 1;
@@ -298,7 +302,6 @@ export function spanFeatures(
       previous = negated ? `n:${word}` : word;
     }
   }
-  const lower = text.toLowerCase();
   for (const { id, re, valence: v } of PATTERNS) {
     if (!re.test(lower)) continue;
     add(features, `p:${id}`);
@@ -346,63 +349,29 @@ export function spanFeatures(
   return features;
 }
 
-export function tokenViews(
-  span: { tokens: () => { each: (f: (t: ItemToken) => void) => void } },
-  its: WinkMethods['its'],
-): TokenView[] {
-  const views: TokenView[] = [];
-  span.tokens().each((t: ItemToken) => {
-    views.push({
-      value: String(t.out(its.value)),
-      normal: String(t.out(its.normal)),
-      type: String(t.out(its.type)),
-      glued: String(t.out(its.precedingSpaces)) === '',
-    });
-  });
-  return views;
-}
-
-export type SentenceSpan = ItemSentence;
-
 export type AnalysedSpans = {
   document: Features;
-  sentences: Array<{ text: string; winkScore: number; features: Features }>;
+  /** Per sentence of `read.sentences`; a one-sentence text's sentence shares the document's Map. */
+  sentences: Features[];
 };
 
-/** Reads the text once with wink and returns the features of the document and of each sentence. */
-export function textFeatures(
-  nlp: WinkMethods,
-  text: string,
-  context: FeatureContext,
-  withSentences: boolean,
-): AnalysedSpans {
-  const its = nlp.its;
-  const doc = nlp.readDoc(text);
-  // Token views are read once for the document; sentences take their slice of them.
-  const views = tokenViews(doc, its);
-  const sentenceScores: number[] = [];
-  const sentences: AnalysedSpans['sentences'] = [];
-  let start = 0;
-  doc.sentences().each((sentence: ItemSentence) => {
-    const winkScore = Number(sentence.out(its.sentiment)) || 0;
-    sentenceScores.push(winkScore);
-    const length = sentence.tokens().length();
-    if (withSentences) {
-      const sentenceText = String(sentence.out()).trim();
-      sentences.push({
-        text: sentenceText,
-        winkScore,
-        features: spanFeatures(
-          views.slice(start, start + length),
-          sentenceText,
-          winkScore,
-          [winkScore],
-          context,
-        ),
-      });
-    }
-    start += length;
-  });
-  const docScore = Number(doc.out(its.sentiment)) || 0;
-  return { document: spanFeatures(views, text, docScore, sentenceScores, context), sentences };
+/** The features of a read text as a whole and of each of its sentences. */
+export function textFeatures(read: ReadText, context: FeatureContext, withSentences: boolean): AnalysedSpans {
+  const sentenceScores = read.sentences.map((s) => s.winkScore);
+  const last = read.values.length - 1;
+  const document = spanFeatures(read, 0, last, read.lower, read.winkScore, sentenceScores, context);
+  if (!withSentences) return { document, sentences: [] };
+  if (read.sentences.length === 1) return { document, sentences: [document] };
+  const sentences = read.sentences.map((sentence) =>
+    spanFeatures(
+      read,
+      sentence.first,
+      sentence.last,
+      read.lower.slice(read.starts[sentence.first], read.ends[sentence.last]),
+      sentence.winkScore,
+      [sentence.winkScore],
+      context,
+    ),
+  );
+  return { document, sentences };
 }

@@ -51,17 +51,20 @@ export function scoreFeatures(
   topN = 0,
 ): { score: number; contributions: Contribution[] } {
   let z = 0;
+  // The topN largest effects by magnitude, largest first (a short insertion list, not a full sort).
   const contributions: Contribution[] = [];
-  for (const [feature, value] of features) {
+  features.forEach((value, feature) => {
     const weight = model.weights.get(feature);
-    if (weight === undefined) continue;
+    if (weight === undefined) return;
     const effect = weight * value;
     z += effect;
-    if (topN > 0 && feature !== 'bias') contributions.push({ feature, effect });
-  }
-  if (topN > 0) {
-    contributions.sort((a, b) => Math.abs(b.effect) - Math.abs(a.effect));
-    contributions.length = Math.min(contributions.length, topN);
-  }
+    if (topN === 0 || feature === 'bias') return;
+    const size = Math.abs(effect);
+    let at = contributions.length;
+    while (at > 0 && Math.abs((contributions[at - 1] as Contribution).effect) < size) at -= 1;
+    if (at >= topN) return;
+    contributions.splice(at, 0, { feature, effect });
+    if (contributions.length > topN) contributions.pop();
+  });
   return { score: 2 * sigmoid(z) - 1, contributions };
 }

@@ -4,21 +4,16 @@
  * review), and `rankDistinctive` to find the themes unusually frequent for one brand against a
  * background, rather than the ones every brand gets.
  *
- * Contract for `extract(text, { sentenceScores })`: the scores are one per sentence, in the order of
- * wink-nlp's sentence split of exactly this `text` as given (not lowercased, not trimmed or cut
- * differently): the split `nlp.readDoc(text).sentences()` gives with wink-eng-lite-web-model, which is
- * what `sentences(text)` returns. A count that differs throws a RangeError. Without scores, wink's own
- * sentence sentiment is used.
+ * `extract` takes a text, or a text already read by a `Reader` (the analyzer reads each text once for
+ * its sentiment, themes and touchpoints). `sentenceScores`, when given, are one per sentence of that
+ * read (`sentences(text)` lists them); a count that differs throws a RangeError. Without them, wink's
+ * own sentence sentiment is used.
  *
- * Parts of speech come from the lowercased text: wink tags capitalised words as proper nouns
- * ("Delivery was late" tags Delivery PROPN), so the sentences are found on the text as given and the
- * noun phrases on a lowercased copy of the same length (cheap pipelines: the two reads cost about one
- * full one). The extractor owns its wink instances, so other code's use of wink cannot change its
- * results. (Within an instance, wink's tokenizer remembers unknown words it has read, which on rare
- * tokens glued to punctuation, like "pc's,", changes how a later text splits.)
+ * Parts of speech come from the lowercased text (wink tags capitalised words as proper nouns:
+ * "Delivery was late" tags Delivery PROPN); names are found on the text as written.
  */
-import type { ItemSentence, ItsFunction } from 'wink-nlp';
-import { foldPlural, lowerCaseInPlace, newWinkInstance } from './wink.ts';
+import { createReader, type Reader, type ReadText } from './read.ts';
+import { lowerCaseInPlace } from './wink.ts';
 
 export const MAX_THEME_WORDS = 3;
 
@@ -185,9 +180,9 @@ export type ExtractOptions = {
   sentenceScores?: readonly number[];
 };
 export type ThemeExtractor = {
-  /** Themes in `text`, most frequent first (ties: first seen first). */
-  extract: (text: string, options?: ExtractOptions) => Theme[];
-  /** wink's sentence split of `text`: what `sentenceScores` must follow, one score per entry. */
+  /** Themes in a text, most frequent first (ties: first seen first). */
+  extract: (text: string | ReadText, options?: ExtractOptions) => Theme[];
+  /** The sentence split of `text`: what `sentenceScores` must follow, one score per entry. */
   sentences: (text: string) => string[];
 };
 
@@ -234,90 +229,46 @@ function findNames(original: string[], normals: string[], spaces: string[], sent
   return name;
 }
 
-/** `GENERIC_WORDS` unless given another list (a deployment's own, or the default plus more). */
-export function createThemeExtractor(genericWords: Iterable<string> = GENERIC_WORDS): ThemeExtractor {
+/**
+ * `GENERIC_WORDS` unless given another list (a deployment's own, or the default plus more). `reader`:
+ * the one that reads the texts given as strings (default: a new one).
+ */
+export function createThemeExtractor(
+  genericWords: Iterable<string> = GENERIC_WORDS,
+  reader: Reader = createReader(),
+): ThemeExtractor {
   const generic = new Set([...genericWords].map((word) => word.toLowerCase()));
   const modifiers = new Set(COMPOUND_MODIFIERS);
-  // Sentences and their sentiment, on the text as given; parts of speech on the lowercased text.
-  const sentenceNlp = newWinkInstance(['sbd', 'negation', 'sentiment']);
-  const posNlp = newWinkInstance(['sbd', 'pos']);
-  const its = posNlp.its;
-  const lemmaOf = its.lemma as unknown as ItsFunction<string>;
 
   function sentences(text: string): string[] {
-    return sentenceNlp.readDoc(text).sentences().out() as string[];
+    return reader.read(text).sentences.map((sentence) => sentence.text);
   }
 
-  function extract(text: string, options: ExtractOptions = {}): Theme[] {
-    const sentenceDoc = sentenceNlp.readDoc(text);
-    const sentenceCount = sentenceDoc.sentences().length();
+  function extract(input: string | ReadText, options: ExtractOptions = {}): Theme[] {
+    const read = typeof input === 'string' ? reader.read(input) : input;
+    if (read.normals.length === 0) return [];
+    const sentenceCount = read.sentences.length;
     let scores: readonly number[];
     if (options.sentenceScores) {
       scores = options.sentenceScores;
       if (scores.length !== sentenceCount) {
         throw new RangeError(
-          `themes: ${scores.length} sentence scores for ${sentenceCount} sentences (wink's split of the same text)`,
+          `themes: ${scores.length} sentence scores for ${sentenceCount} sentences (the read's split of the same text)`,
         );
       }
       if (!scores.every(Number.isFinite))
         throw new RangeError('themes: sentence scores must be finite numbers');
     } else {
-      scores = (sentenceDoc.sentences().out(sentenceNlp.its.sentiment) as unknown as number[]).map(
-        (score) => Number(score) || 0,
-      );
+      scores = read.sentences.map((sentence) => sentence.winkScore);
     }
-    if (sentenceDoc.tokens().length() === 0) return [];
-
-    // Where each sentence starts, as a character offset (tokens + their preceding spaces rebuild the text).
-    const sentenceStarts: number[] = [];
-    {
-      const values = sentenceDoc.tokens().out(sentenceNlp.its.value) as string[];
-      const spaces = sentenceDoc.tokens().out(sentenceNlp.its.precedingSpaces) as string[];
-      const tokenStarts: number[] = [];
-      let offset = 0;
-      for (let i = 0; i < values.length; i += 1) {
-        offset += (spaces[i] ?? '').length;
-        tokenStarts.push(offset);
-        offset += (values[i] ?? '').length;
-      }
-      sentenceDoc.sentences().each((sentence: ItemSentence) => {
-        const [first] = sentence.out(sentenceNlp.its.span) as unknown as [number, number];
-        sentenceStarts.push(tokenStarts[first] ?? offset);
-      });
-    }
+    const { normals, pos, stop, spaces, sentenceOf, folded, values: original } = read;
+    const n = normals.length;
 
     const ignore = new Set<string>();
     for (const word of options.ignoreWords ?? []) {
       for (const part of lowerCaseInPlace(word).split(/\s+/)) if (part) ignore.add(part);
     }
 
-    const doc = posNlp.readDoc(lowerCaseInPlace(text));
-    const tokens = doc.tokens();
-    const n = tokens.length();
-    const normals = tokens.out(its.normal) as string[];
-    const lemmas = tokens.out(lemmaOf) as string[];
-    const pos = tokens.out(its.pos) as string[];
-    const stop = tokens.out(its.stopWordFlag) as unknown as boolean[];
-    const values = tokens.out(its.value) as string[];
-    const spaces = tokens.out(its.precedingSpaces) as string[];
-
-    // Sentence of each token, by offset: the lowercased copy has the same length as the text.
-    const sentenceOf = new Array<number>(n);
-    const original = new Array<string>(n);
-    {
-      let offset = 0;
-      let k = 0;
-      for (let i = 0; i < n; i += 1) {
-        offset += (spaces[i] ?? '').length;
-        while (k + 1 < sentenceStarts.length && offset >= (sentenceStarts[k + 1] ?? Infinity)) k += 1;
-        sentenceOf[i] = k;
-        const length = (values[i] ?? '').length;
-        original[i] = text.slice(offset, offset + length);
-        offset += length;
-      }
-    }
-
-    const folded = normals.map((normal, i) => foldPlural(normal, lemmas[i] ?? '', !doc.isOOV(normal)));
     const name = findNames(original, normals, spaces, sentenceOf);
     const isThemeNoun = (i: number): boolean => {
       const form = folded[i] ?? '';

@@ -3,15 +3,13 @@
  * and whether support should act on it (churn risk, a request for help, purchase intent). Customer
  * service reacts to the intents; customer experience watches all the touchpoints.
  *
- * The classifier owns its wink-nlp instance (reading documents grows an instance's lexicon, and
- * learning custom entities replaces an instance's, so one shared with other code would tie results to
- * what else ran) and compiles the vocabulary once, at construction; `classify` keeps no state between
- * texts. (Within the instance, wink's tokenizer remembers unknown words it has read, which on rare
- * tokens glued to punctuation, like "pc's,", changes how a later text splits.)
+ * The classifier compiles the vocabulary once, at construction, with the same reader as the texts;
+ * `classify` keeps no state between texts. It takes a text, or a text already read by that reader
+ * (the analyzer reads each text once for its sentiment, themes and touchpoints).
  */
-import type { Document, ItsFunction } from 'wink-nlp';
+import { createReader, type Reader, type ReadText } from './read.ts';
 import { DEFAULT_VOCABULARY, type PatternSlot, parsePattern, type Vocabulary } from './vocabulary.ts';
-import { foldPlural, lowerCaseInPlace, newWinkInstance } from './wink.ts';
+import { lowerCaseInPlace } from './wink.ts';
 
 /** Longer texts are cut: what a mention is about shows in its first part. */
 export const MAX_CLASSIFIED_CHARS = 20_000;
@@ -40,8 +38,7 @@ export type ClassifyOptions = {
   brandTerms?: Iterable<string>;
 };
 export type TouchpointClassifier = {
-  /** A wink Document (from any instance) is read again here, from its text. */
-  classify: (docOrText: string | Document, options?: ClassifyOptions) => Classification;
+  classify: (text: string | ReadText, options?: ClassifyOptions) => Classification;
 };
 
 type Role = 'match' | 'cue' | 'exclusion';
@@ -73,14 +70,11 @@ function matchFrom(slots: PatternSlot[], k: number, view: TokenView, i: number):
   return best;
 }
 
+/** `reader`: the one that reads the texts given as strings, and the vocabulary (default: a new one). */
 export function createTouchpointClassifier(
   vocabulary: Vocabulary = DEFAULT_VOCABULARY,
+  reader: Reader = createReader(),
 ): TouchpointClassifier {
-  // Sentences for questions, negation for intents, POS for lemmas and patterns; no entities or sentiment.
-  const nlp = newWinkInstance(['sbd', 'negation', 'pos']);
-  const its = nlp.its;
-  const lemmaOf = its.lemma as unknown as ItsFunction<string>;
-
   const categories: Category[] = [
     ...vocabulary.touchpoints.map((e) => ({ kind: 'touchpoint' as const, id: e.id, hasCues: false })),
     ...vocabulary.intents.map((e) => ({
@@ -95,8 +89,7 @@ export function createTouchpointClassifier(
   // first slot needs; those that may start anywhere (a tag, `*`, an optional slot) are tried everywhere.
   const byFirstWord = new Map<string, Sequence[]>();
   const unindexed: Sequence[] = [];
-  const normalsOf = (text: string): string[] =>
-    nlp.readDoc(lowerCaseInPlace(text)).tokens().out(its.normal) as string[];
+  const normalsOf = (text: string): string[] => reader.read(text).normals;
   const addSequence = (sequence: Sequence) => {
     const first = sequence.slots[0];
     if (!first || first.optional || first.any || first.tags.length > 0) {
@@ -141,42 +134,20 @@ export function createTouchpointClassifier(
     for (const term of entry.exclusions) addTerm(index, 'exclusion', term);
   });
 
-  function classify(docOrText: string | Document, options: ClassifyOptions = {}): Classification {
-    const raw = typeof docOrText === 'string' ? docOrText : docOrText.out();
-    const original = raw.length > MAX_CLASSIFIED_CHARS ? raw.slice(0, MAX_CLASSIFIED_CHARS) : raw;
-    const doc = nlp.readDoc(lowerCaseInPlace(original));
-    const tokens = doc.tokens();
-    const n = tokens.length();
-    const normals = tokens.out(its.normal) as string[];
-    const lemmas = tokens.out(lemmaOf) as string[];
-    const negated = tokens.out(its.negationFlag) as unknown as boolean[];
-    const values = tokens.out(its.value) as string[];
-    const spaces = tokens.out(its.precedingSpaces) as string[];
-
-    // Offsets: the lowercased text has the same length as the original, so they point into both.
-    const starts = new Array<number>(n);
-    const ends = new Array<number>(n);
-    let offset = 0;
-    for (let i = 0; i < n; i += 1) {
-      offset += (spaces[i] ?? '').length;
-      starts[i] = offset;
-      offset += (values[i] ?? '').length;
-      ends[i] = offset;
-    }
-    const sentenceOf = new Array<number>(n).fill(0);
+  function classify(input: string | ReadText, options: ClassifyOptions = {}): Classification {
+    const read =
+      typeof input === 'string'
+        ? reader.read(input.length > MAX_CLASSIFIED_CHARS ? input.slice(0, MAX_CLASSIFIED_CHARS) : input)
+        : input;
+    const { normals, lemmas, negated, values, starts, ends, pos, folded, sentenceOf, text: original } = read;
+    const n = normals.length;
     const questions: Array<[number, number]> = [];
-    doc.sentences().each((sentence, k) => {
-      const [first, last] = sentence.out(its.span) as unknown as [number, number];
+    for (const { first, last } of read.sentences) {
       let question = false;
-      for (let i = first; i <= last; i += 1) {
-        sentenceOf[i] = k;
-        if (values[i] === '?') question = true;
-      }
+      for (let i = first; i <= last && !question; i += 1) question = values[i] === '?';
       if (question && last >= first) questions.push([first, last]);
-    });
+    }
 
-    const pos = tokens.out(its.pos) as string[];
-    const folded = normals.map((normal, i) => foldPlural(normal, lemmas[i] ?? '', !doc.isOOV(normal)));
     const view: TokenView = { normals, lemmas, folded, pos };
     const found: Found[] = [];
     const tryAt = (sequence: Sequence, i: number) => {

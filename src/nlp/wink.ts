@@ -8,11 +8,23 @@ import winkNLP, { type WinkMethods } from 'wink-nlp';
 export type WinkPipeStep = 'sbd' | 'negation' | 'sentiment' | 'pos' | 'ner' | 'cer';
 let fixedModel: typeof model | undefined;
 
+type CoreModel = {
+  features: { lexeme: { hash: Record<string, number>; list: string[]; intrinsicSize: number } };
+};
+
 /**
- * A new wink-nlp instance running only `pipe`. wink-eng-lite-web-model 1.8.1 JSON-encodes its
- * custom-entity meta model once more each time an instance is created from it, so only the first
- * instance in a process can learn custom entities, and the string doubles in size with every instance.
- * Instances made here share one decoded copy instead (and the model is read once more at most).
+ * A new wink-nlp instance running only `pipe`, whose documents do not depend on each other.
+ *
+ * wink-nlp adds each token it has not seen to its instance's lexicon, and its tokenizer then treats
+ * such a token as known: after reading "pc's" once, "pc's," splits differently in every later text,
+ * so a text's tokens (and its scores) would depend on what the instance read before. Here each
+ * `readDoc` first removes from the lexicon's index the entries the previous document added: a
+ * document sees the model's own lexicon plus what it added itself, exactly as a fresh instance would
+ * (a word met again is added again; memory is bounded by replacing instances, see `createReader`).
+ *
+ * wink-eng-lite-web-model 1.8.1 also JSON-encodes its custom-entity meta model once more each time an
+ * instance is created from it, so only the first instance in a process can learn custom entities,
+ * and the string doubles in size with every instance. Instances made here share one decoded copy.
  */
 export function newWinkInstance(pipe: WinkPipeStep[]): WinkMethods {
   if (!fixedModel) {
@@ -26,7 +38,25 @@ export function newWinkInstance(pipe: WinkPipeStep[]): WinkMethods {
     const decoded = { machines, transformers: meta.transformers };
     fixedModel = { ...model, metaCER: () => ({ ...decoded }) };
   }
-  return winkNLP(fixedModel, pipe);
+  let lexeme: CoreModel['features']['lexeme'] | undefined;
+  const core = () => {
+    const loaded = (model.core as () => CoreModel)();
+    lexeme = loaded.features.lexeme;
+    return loaded;
+  };
+  const nlp = winkNLP({ ...fixedModel, core } as typeof model, pipe);
+  const readDoc = nlp.readDoc;
+  // Entries from here on were added by the last document read (which stays usable until the next).
+  let documentStart = lexeme ? lexeme.list.length : 0;
+  nlp.readDoc = (text: string) => {
+    if (lexeme) {
+      const { hash, list } = lexeme;
+      for (let i = documentStart; i < list.length; i += 1) delete hash[list[i] as string];
+      documentStart = list.length;
+    }
+    return readDoc(text);
+  };
+  return nlp;
 }
 
 /** Words ending in "s" that are not plurals, or whose plural is a word of its own ("sales", "goods"). */

@@ -4,11 +4,10 @@
  * the effect is measured honestly: tuned on a part of the corrections, measured on the part held
  * back, against the model as it was.
  */
-import model from 'wink-eng-lite-web-model';
-import winkNLP from 'wink-nlp';
 import type { SentimentLabel } from '../../types.ts';
 import { textFeatures } from '../features.ts';
 import { loadModel, type ModelFile } from '../model.ts';
+import { createReader } from '../read.ts';
 import { type Example, predictRaw, prune, trainLogistic } from './train.ts';
 
 export type Correction = { text: string; label: SentimentLabel };
@@ -48,13 +47,13 @@ export function fineTune(
   corrections: readonly Correction[],
 ): { file: ModelFile; report: FineTuneReport } {
   const base = loadModel(file);
-  const nlp = winkNLP(model);
+  const reader = createReader();
   const context = { known: base.known, lexicon: base.lexicon };
   const examples: Example[] = [];
   for (const c of corrections) {
     const y = target(c.label);
     if (y === null) continue;
-    const { document } = textFeatures(nlp, c.text, context, false);
+    const { document } = textFeatures(reader.read(c.text), context, false);
     examples.push({
       set: 'corrections',
       features: document,

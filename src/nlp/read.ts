@@ -1,0 +1,167 @@
+/**
+ * One wink-nlp read of a text, shared by the sentiment features, the theme extractor and the
+ * touchpoint classifier: tokens, parts of speech, lemmas, negation, sentences and wink's sentence
+ * sentiment, all from a single `readDoc` of the lowercased text.
+ *
+ * Why lowercased: wink tags capitalised words as proper nouns ("Delivery was late" tags Delivery
+ * PROPN, "BATTERY LIFE" two names). Token texts are still given as written (`values`): lowercasing
+ * keeps every character where it was (`lowerCaseInPlace`), so offsets point into both texts, and CAPS,
+ * emoticons like ":D" and names read from the original.
+ *
+ * Sentences are wink's split of the lowercased text, split again where the text as written ends a
+ * sentence and starts the next with a capital ("came at 11am. The battery…", which wink reads as one
+ * sentence once lowercased). Both halves keep wink's score of the whole.
+ */
+import type { ItemSentence, ItsFunction, WinkMethods } from 'wink-nlp';
+import { foldPlural, lowerCaseInPlace, newWinkInstance } from './wink.ts';
+
+export type ReadSentence = {
+  /** First and last token (inclusive). */
+  first: number;
+  last: number;
+  /** The sentence as written, trimmed. */
+  text: string;
+  /** wink-nlp's lexicon score of the sentence. */
+  winkScore: number;
+};
+
+export type ReadText = {
+  /** The text as given. */
+  text: string;
+  /** The same text lowercased in place (same length, same offsets). */
+  lower: string;
+  /** Token texts as written. */
+  values: string[];
+  /** wink's normal form (lowercase, spelling-mapped) of each token. */
+  normals: string[];
+  /** wink's token type: word, punctuation, emoji, emoticon, hashtag, url, mention, number… */
+  types: string[];
+  /** Whitespace before each token. */
+  spaces: string[];
+  /** Character offsets of each token in `text` (end exclusive). */
+  starts: number[];
+  ends: number[];
+  /** Universal POS tags, tagged on the lowercased text. */
+  pos: string[];
+  lemmas: string[];
+  /** Inside a negation's scope (wink's flag, which runs to the end of the clause). */
+  negated: boolean[];
+  stop: boolean[];
+  /** Singular of plural nouns, by ending only (`foldPlural`); other tokens' normal. */
+  folded: string[];
+  /** Sentence index of each token. */
+  sentenceOf: number[];
+  sentences: ReadSentence[];
+  /** wink-nlp's lexicon score of the whole text. */
+  winkScore: number;
+};
+
+export type Reader = { read: (text: string) => ReadText };
+
+/** Texts read by one wink instance before a fresh one replaces it (memory bound, see below). */
+export const READS_PER_INSTANCE = 20_000;
+const SENTENCE_END = new Set(['.', '!', '?', '…', '...', '!!', '??', '?!', '!?']);
+
+/**
+ * A reader owning one wink instance. wink-nlp adds every token it has not seen to its instance's
+ * lexicon and never lets go; `newWinkInstance` keeps those entries from changing later documents,
+ * but they still take memory, so a fresh instance replaces the old one every `readsPerInstance` texts.
+ */
+export function createReader(options: { readsPerInstance?: number } = {}): Reader {
+  const limit = options.readsPerInstance ?? READS_PER_INSTANCE;
+  let nlp: WinkMethods = newWinkInstance(['sbd', 'negation', 'sentiment', 'pos']);
+  let reads = 0;
+
+  function read(text: string): ReadText {
+    if (++reads > limit) {
+      nlp = newWinkInstance(['sbd', 'negation', 'sentiment', 'pos']);
+      reads = 1;
+    }
+    const its = nlp.its;
+    const lower = lowerCaseInPlace(text);
+    const doc = nlp.readDoc(lower);
+    const tokens = doc.tokens();
+    const lowerValues = tokens.out(its.value) as string[];
+    const spaces = tokens.out(its.precedingSpaces) as string[];
+    const normals = tokens.out(its.normal) as string[];
+    const types = tokens.out(its.type) as string[];
+    const pos = tokens.out(its.pos) as string[];
+    const lemmas = tokens.out(its.lemma as unknown as ItsFunction<string>) as string[];
+    const negated = tokens.out(its.negationFlag) as unknown as boolean[];
+    const stop = tokens.out(its.stopWordFlag) as unknown as boolean[];
+    const n = lowerValues.length;
+
+    const values = new Array<string>(n);
+    const starts = new Array<number>(n);
+    const ends = new Array<number>(n);
+    const folded = new Array<string>(n);
+    let offset = 0;
+    for (let i = 0; i < n; i += 1) {
+      const lowerValue = lowerValues[i] as string;
+      offset += (spaces[i] as string).length;
+      // wink's tokens rebuild the text exactly (value plus preceding spaces); should one ever not,
+      // the lowercased token stands in for the original.
+      const original = text.slice(offset, offset + lowerValue.length);
+      values[i] = lower.startsWith(lowerValue, offset) ? original : lowerValue;
+      starts[i] = offset;
+      offset += lowerValue.length;
+      ends[i] = offset;
+      const normal = normals[i] as string;
+      folded[i] =
+        normal.length >= 4 && normal.endsWith('s')
+          ? foldPlural(normal, lemmas[i] ?? '', !doc.isOOV(normal))
+          : normal;
+    }
+
+    const sentences: ReadSentence[] = [];
+    const sentenceOf = new Array<number>(n).fill(0);
+    const push = (first: number, last: number, winkScore: number) => {
+      const k = sentences.length;
+      for (let i = first; i <= last; i += 1) sentenceOf[i] = k;
+      const from = starts[first] ?? 0;
+      const to = ends[last] ?? from;
+      sentences.push({ first, last, text: text.slice(from, to).trim(), winkScore });
+    };
+    doc.sentences().each((sentence: ItemSentence) => {
+      const [first, last] = sentence.out(its.span) as unknown as [number, number];
+      const winkScore = Number(sentence.out(its.sentiment)) || 0;
+      let start = first;
+      for (let i = first; i < last; i += 1) {
+        const next = values[i + 1] as string;
+        const value = values[i] as string;
+        // A full stop ends a sentence, and so does one glued to a time ("at 11am. The battery…").
+        if (
+          (SENTENCE_END.has(value) || (types[i] === 'time' && value.endsWith('.'))) &&
+          (spaces[i + 1] as string).length > 0 &&
+          /^\p{Lu}/u.test(next) &&
+          types[i + 1] === 'word'
+        ) {
+          push(start, i, winkScore);
+          start = i + 1;
+        }
+      }
+      if (start <= last) push(start, last, winkScore);
+    });
+    const winkScore = Number(doc.out(its.sentiment)) || 0;
+    return {
+      text,
+      lower,
+      values,
+      normals,
+      types,
+      spaces,
+      starts,
+      ends,
+      pos,
+      lemmas,
+      negated,
+      stop,
+      folded,
+      sentenceOf,
+      sentences,
+      winkScore,
+    };
+  }
+
+  return { read };
+}
