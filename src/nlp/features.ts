@@ -221,67 +221,61 @@ export function spanFeatures(
   let sinceNegation = NEGATION_WINDOW + 1;
   let lastType = '';
   for (let i = first; i <= last; i++) {
-    const token = { value: values[i] as string, normal: normals[i] as string, type: types[i] as string };
+    const value = values[i] as string;
+    const normal = normals[i] as string;
+    const type = types[i] as string;
     const glued = spaces[i] === '' && lastType === 'word';
-    lastType = token.type;
-    if (token.type === 'punctuation') {
+    lastType = type;
+    if (type === 'punctuation') {
       sinceNegation = NEGATION_WINDOW + 1;
-      if (token.value === '!') exclaim++;
-      if (token.value === '?') add(features, 'x:question');
-      if (token.value === '.' || token.value === ';') afterContrast = false;
+      if (value === '!') exclaim++;
+      if (value === '?') add(features, 'x:question');
+      if (value === '.' || value === ';') afterContrast = false;
       previous = null;
       continue;
     }
-    if (
-      token.type === 'url' ||
-      token.type === 'mention' ||
-      token.type === 'email' ||
-      token.type === 'number'
-    ) {
-      if (token.type !== 'number') social++;
+    if (type === 'url' || type === 'mention' || type === 'email' || type === 'number') {
+      if (type !== 'number') social++;
       previous = null;
       continue;
     }
-    if (token.type === 'emoticon' && glued) {
+    if (type === 'emoticon' && glued) {
       // ":/" inside "http://…" is no emoticon.
       previous = null;
       continue;
     }
-    if (token.type === 'emoji' || token.type === 'emoticon') {
+    if (type === 'emoji' || type === 'emoticon') {
       social++;
-      add(features, `e:${token.normal}`);
-      addValence(token.normal, false, false);
+      add(features, `e:${normal}`);
+      addValence(normal, false, false);
       previous = null;
       continue;
     }
-    if (token.type === 'hashtag') social++;
-    if (NEGATIONS.has(token.normal)) {
+    if (type === 'hashtag') social++;
+    if (NEGATIONS.has(normal)) {
       sinceNegation = 0;
-      previous = token.normal;
+      previous = normal;
       continue;
     }
     sinceNegation++;
     const negated = sinceNegation <= NEGATION_WINDOW;
     const words =
-      token.type === 'hashtag'
-        ? hashtagWords(token.value, context.known)
-        : [foldElongated(token.normal, context.known)];
-    if (token.type === 'word') {
-      if (token.value.length >= 3 && token.value === token.value.toUpperCase() && /\p{L}/u.test(token.value))
-        caps++;
-      if (words[0] !== token.normal) elongated++;
-      if (BOOSTERS.has(token.normal)) {
+      type === 'hashtag' ? hashtagWords(value, context.known) : [foldElongated(normal, context.known)];
+    if (type === 'word') {
+      if (value.length >= 3 && value === value.toUpperCase() && /\p{L}/u.test(value)) caps++;
+      if (words[0] !== normal) elongated++;
+      if (BOOSTERS.has(normal)) {
         boosters++;
         boostPending = BOOST;
-        previous = token.normal;
+        previous = normal;
         continue;
       }
-      if (DAMPENERS.has(token.normal)) {
+      if (DAMPENERS.has(normal)) {
         boostPending = -BOOST;
-        previous = token.normal;
+        previous = normal;
         continue;
       }
-      if (CONTRAST.has(token.normal)) {
+      if (CONTRAST.has(normal)) {
         afterContrast = true;
         contrasts++;
         previous = null;
@@ -289,15 +283,14 @@ export function spanFeatures(
       }
     }
     wordCount += words.length;
-    const shouted =
-      token.value.length >= 2 && token.value === token.value.toUpperCase() && /\p{L}/u.test(token.value);
+    const shouted = value.length >= 2 && value === value.toUpperCase() && /\p{L}/u.test(value);
     for (const word of words) {
       addValence(word, negated, shouted);
       boostPending = 0;
       const key = negated ? `n:${word}` : `w:${word}`;
       add(features, key);
       if (afterContrast) add(features, `c:${word}`);
-      if (token.type === 'hashtag') add(features, `h:${word}`);
+      if (type === 'hashtag') add(features, `h:${word}`);
       if (previous !== null) add(features, `b:${previous}_${word}`);
       previous = negated ? `n:${word}` : word;
     }

@@ -13,7 +13,7 @@
  * sentence once lowercased). Both halves keep wink's score of the whole.
  */
 import type { ItemSentence, ItsFunction, WinkMethods } from 'wink-nlp';
-import { foldPlural, lowerCaseInPlace, newWinkInstance } from './wink.ts';
+import { foldPlural, lowerCaseInPlace, newWinkInstance, type WinkPipeStep } from './wink.ts';
 
 export type ReadSentence = {
   /** First and last token (inclusive). */
@@ -60,6 +60,7 @@ export type Reader = { read: (text: string) => ReadText };
 
 /** Texts read by one wink instance before a fresh one replaces it (memory bound, see below). */
 export const READS_PER_INSTANCE = 20_000;
+const PIPE: WinkPipeStep[] = ['sbd', 'negation', 'sentiment', 'pos'];
 const SENTENCE_END = new Set(['.', '!', '?', '…', '...', '!!', '??', '?!', '!?']);
 
 /**
@@ -69,12 +70,12 @@ const SENTENCE_END = new Set(['.', '!', '?', '…', '...', '!!', '??', '?!', '!?
  */
 export function createReader(options: { readsPerInstance?: number } = {}): Reader {
   const limit = options.readsPerInstance ?? READS_PER_INSTANCE;
-  let nlp: WinkMethods = newWinkInstance(['sbd', 'negation', 'sentiment', 'pos']);
+  let nlp: WinkMethods = newWinkInstance(PIPE);
   let reads = 0;
 
   function read(text: string): ReadText {
     if (++reads > limit) {
-      nlp = newWinkInstance(['sbd', 'negation', 'sentiment', 'pos']);
+      nlp = newWinkInstance(PIPE);
       reads = 1;
     }
     const its = nlp.its;

@@ -13,7 +13,7 @@
  * "Delivery was late" tags Delivery PROPN); names are found on the text as written.
  */
 import { createReader, type Reader, type ReadText } from './read.ts';
-import { lowerCaseInPlace } from './wink.ts';
+import { termWords } from './wink.ts';
 
 export const MAX_THEME_WORDS = 3;
 
@@ -264,10 +264,7 @@ export function createThemeExtractor(
     const { normals, pos, stop, spaces, sentenceOf, folded, values: original } = read;
     const n = normals.length;
 
-    const ignore = new Set<string>();
-    for (const word of options.ignoreWords ?? []) {
-      for (const part of lowerCaseInPlace(word).split(/\s+/)) if (part) ignore.add(part);
-    }
+    const ignore = termWords(options.ignoreWords);
 
     const name = findNames(original, normals, spaces, sentenceOf);
     const isThemeNoun = (i: number): boolean => {

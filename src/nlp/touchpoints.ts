@@ -9,7 +9,7 @@
  */
 import { createReader, type Reader, type ReadText } from './read.ts';
 import { DEFAULT_VOCABULARY, type PatternSlot, parsePattern, type Vocabulary } from './vocabulary.ts';
-import { lowerCaseInPlace } from './wink.ts';
+import { termWords } from './wink.ts';
 
 /** Longer texts are cut: what a mention is about shows in its first part. */
 export const MAX_CLASSIFIED_CHARS = 20_000;
@@ -196,10 +196,7 @@ export function createTouchpointClassifier(
     // A question addressed to the brand (a cue word, or the brand named) asks for help, unless the
     // sentence already said so in words.
     if (questions.length > 0) {
-      const brand = new Set<string>();
-      for (const term of options.brandTerms ?? []) {
-        for (const part of lowerCaseInPlace(term).split(/\s+/)) if (part) brand.add(part);
-      }
+      const brand = termWords(options.brandTerms);
       for (const [first, last] of questions) {
         const k = sentenceOf[first] ?? 0;
         let namesBrand = false;

@@ -119,3 +119,12 @@ export function lowerCaseInPlace(text: string): string {
   }
   return out.replace(/[\u2018\u2019]/g, "'");
 }
+
+/** The lowercased words of some terms ("Acme Corp" → acme, corp): a brand's terms, word by word. */
+export function termWords(terms: Iterable<string> = []): Set<string> {
+  const words = new Set<string>();
+  for (const term of terms) {
+    for (const word of lowerCaseInPlace(term).split(/\s+/)) if (word) words.add(word);
+  }
+  return words;
+}

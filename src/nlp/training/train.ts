@@ -79,7 +79,7 @@ export function predictRaw(weights: ReadonlyMap<string, number>, features: Featu
   return 2 * sigmoid(z) - 1;
 }
 
-/** Featurises labelled items with one wink instance; `known` grows from the training words. */
+/** Featurises labelled items with one reader; `known` grows from the training words. */
 export function featurise(
   sets: Array<{ name: string; items: LabelledItem[] }>,
   context: FeatureContext,
