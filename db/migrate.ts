@@ -6,12 +6,15 @@ import { type Kysely, type Migration, type MigrationResultSet, Migrator } from '
 import * as foundation from './migrations/20261123_0001_foundation.ts';
 import * as sourcesAndSyndication from './migrations/20261123_0002_sources_and_syndication.ts';
 import * as mixedAndReasons from './migrations/20261123_0003_mixed_and_reasons.ts';
+import * as analyticsRollups from './migrations/20261123_0004_analytics_rollups.ts';
+import { ensureRollups } from './queries/rollups.ts';
 import type { Database } from './schema.ts';
 
 export const MIGRATIONS: Record<string, Migration> = {
   '20261123_0001_foundation': foundation,
   '20261123_0002_sources_and_syndication': sourcesAndSyndication,
   '20261123_0003_mixed_and_reasons': mixedAndReasons,
+  '20261123_0004_analytics_rollups': analyticsRollups,
 };
 
 export type MigrationLog = (message: string) => void;
@@ -32,5 +35,6 @@ export async function migrateToLatest(db: Kysely<Database>, log: MigrationLog = 
       cause: result.error,
     });
   }
+  if (await ensureRollups(db)) log('analytics rollups rebuilt for the current definition');
   return applied;
 }

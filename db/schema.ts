@@ -82,6 +82,8 @@ export interface MentionBrandsTable {
   /** Copied from the mention so brand trends read one index. */
   occurred_at: Date;
   matched_terms: string[];
+  /** The brand's own sentiment in the mention (the sentences naming it), −1..1. */
+  sentiment_score: number | null;
 }
 
 export interface MentionThemesTable {
@@ -100,6 +102,35 @@ export interface SentimentFeedbackTable {
   created_at: Generated<Date>;
 }
 
+export interface BrandCompetitorsTable {
+  brand_id: number;
+  competitor_id: number;
+}
+
+/** Sums per brand, dimension, key and UTC hour or day: see db/queries/rollups.ts. */
+export interface RollupTable {
+  brand_id: number;
+  dim: string;
+  key: string;
+  at: Date;
+  volume: number;
+  positive: number;
+  neutral: number;
+  negative: number;
+  mixed: number;
+  scored: number;
+  score_sum: number;
+  rated: number;
+  rating_sum: number;
+  rating_high: number;
+  aspect_scored: number;
+  aspect_sum: number;
+  aspect_positive: number;
+  aspect_negative: number;
+  wins: number;
+  losses: number;
+}
+
 export interface Database {
   brands: BrandsTable;
   sources: SourcesTable;
@@ -107,6 +138,10 @@ export interface Database {
   mention_brands: MentionBrandsTable;
   mention_themes: MentionThemesTable;
   sentiment_feedback: SentimentFeedbackTable;
+  brand_competitors: BrandCompetitorsTable;
+  rollup_hourly: RollupTable;
+  rollup_daily: RollupTable;
+  rollup_state: { version: number };
 }
 
 export type BrandRow = Selectable<BrandsTable>;

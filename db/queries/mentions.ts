@@ -3,6 +3,7 @@ import type { Json, SentimentLabel } from '../../src/types.ts';
 import { jsonb } from '../json.ts';
 import type { MentionRow, Reason, SentenceScore } from '../schema.ts';
 import type { Executor } from './brands.ts';
+import { applyToRollups } from './rollups.ts';
 
 /** What an item says, once normalised: the part of a mention that comes from its source. */
 export type MentionContent = {
@@ -112,7 +113,14 @@ export async function markDuplicate(db: Executor, id: number, originalId: number
   await db.updateTable('mentions').set({ duplicate_of: originalId }).where('id', '=', id).execute();
 }
 
-export type NewMatch = { mentionId: number; brandId: number; occurredAt: Date; matchedTerms: string[] };
+export type NewMatch = {
+  mentionId: number;
+  brandId: number;
+  occurredAt: Date;
+  matchedTerms: string[];
+  /** The brand's own sentiment in the mention (see src/ingest/brand-stance.ts). */
+  sentimentScore: number | null;
+};
 
 export async function insertMatches(db: Executor, matches: readonly NewMatch[]): Promise<void> {
   if (matches.length === 0) return;
@@ -124,6 +132,7 @@ export async function insertMatches(db: Executor, matches: readonly NewMatch[]):
         brand_id: m.brandId,
         occurred_at: m.occurredAt,
         matched_terms: m.matchedTerms,
+        sentiment_score: m.sentimentScore,
       })),
     )
     .onConflict((oc) => oc.doNothing())
@@ -267,11 +276,14 @@ export async function correctLabel(
       note: input.note,
     })
     .execute();
+  // The rollups follow the label: the mention's facts leave with the old label and return with the new.
+  await applyToRollups(db, [input.mentionId], -1);
   await db
     .updateTable('mentions')
     .set({ sentiment_label: input.label, label_corrected: true })
     .where('id', '=', input.mentionId)
     .execute();
+  await applyToRollups(db, [input.mentionId], 1);
   return true;
 }
 

@@ -3,6 +3,7 @@ import type { Json } from '../../src/types.ts';
 import { jsonb } from '../json.ts';
 import type { SourceRow } from '../schema.ts';
 import type { Executor } from './brands.ts';
+import { applyToRollups } from './rollups.ts';
 
 export type SourceInput = {
   name: string;
@@ -62,8 +63,29 @@ export function updateSource(
     .executeTakeFirst();
 }
 
+/**
+ * Deletes a source and its mentions (run it in a transaction). The rollups lose those mentions, and
+ * gain the copies of their stories in other sources, which now count as the originals.
+ */
 export async function deleteSource(db: Executor, id: number): Promise<boolean> {
+  const owned = await db.selectFrom('mentions').select('id').where('source_id', '=', id).execute();
+  const ownedIds = owned.map((r) => r.id);
+  const copies =
+    ownedIds.length === 0
+      ? []
+      : await db
+          .selectFrom('mentions')
+          .select('id')
+          .where('duplicate_of', 'in', ownedIds)
+          .where('source_id', '<>', id)
+          .execute();
+  await applyToRollups(db, ownedIds, -1);
   const result = await db.deleteFrom('sources').where('id', '=', id).executeTakeFirst();
+  await applyToRollups(
+    db,
+    copies.map((r) => r.id),
+    1,
+  );
   return result.numDeletedRows > 0n;
 }
 

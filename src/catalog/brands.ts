@@ -126,5 +126,5 @@ export async function updateBrand({
 }
 
 export async function deleteBrand({ deps, input }: { deps: Deps; input: { id: number } }): Promise<void> {
-  if (!(await queries.deleteBrand(deps.db, input.id))) throw AppError.notFound('brand', input.id);
+  if (!(await deps.db.transaction().execute((tx) => queries.deleteBrand(tx, input.id)))) throw AppError.notFound('brand', input.id);
 }

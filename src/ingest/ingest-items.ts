@@ -1,7 +1,7 @@
 /**
  * The one write path for items, polled or pushed: normalise, drop repeats, keep what names a brand
  * (or what the source is assigned to), skip what is already stored, analyse, and write mentions,
- * matches, themes, syndication links and the source's new cursor in ONE transaction. A crash before
+ * matches, themes, syndication links, analytics rollups and the source's new cursor in ONE transaction. A crash before
  * the commit leaves the cursor where it was; the unique (source, external id) makes a retry harmless.
  */
 import { listBrands } from '../../db/queries/brands.ts';
@@ -13,11 +13,13 @@ import {
   markDuplicate,
   type NewMention,
 } from '../../db/queries/mentions.ts';
+import { applyToRollups } from '../../db/queries/rollups.ts';
 import { recordPollSuccess } from '../../db/queries/sources.ts';
 import type { SourceRow } from '../../db/schema.ts';
 import type { RawItem } from '../../sources/types.ts';
 import type { Deps } from '../deps.ts';
 import type { Json } from '../types.ts';
+import { brandStances } from './brand-stance.ts';
 import { type BrandMatch, createBrandMatcher } from './match-brands.ts';
 import { type NormalisedItem, normaliseItem } from './normalise.ts';
 import { canonicalUrl, SIMHASH_MAX_DISTANCE, simhash } from './syndication.ts';
@@ -118,7 +120,12 @@ export async function ingestItems(deps: Deps, batch: IngestBatch): Promise<Inges
         canonicalUrl: canonicalUrl(item.url),
         textSimhash: simhash(item.text),
       };
-      return { mention, matches, themes: analysis.themes };
+      const stances = brandStances(
+        analysis.sentences,
+        analysis.score,
+        matches.map((m) => ({ brandId: m.brandId, terms: m.terms })),
+      );
+      return { mention, matches, themes: analysis.themes, stances };
     });
 
   const written = await deps.db.transaction().execute(async (tx) => {
@@ -139,6 +146,7 @@ export async function ingestItems(deps: Deps, batch: IngestBatch): Promise<Inges
           brandId: match.brandId,
           occurredAt: row.occurred_at,
           matchedTerms: match.terms,
+          sentimentScore: entry.stances.get(match.brandId) ?? null,
         });
       }
       for (const theme of entry.themes) {
@@ -161,6 +169,12 @@ export async function ingestItems(deps: Deps, batch: IngestBatch): Promise<Inges
     }
     await insertMatches(tx, matchRows);
     await insertThemes(tx, themeRows);
+    // The analytics rollups take the new mentions in the same transaction.
+    await applyToRollups(
+      tx,
+      inserted.map((r) => r.id),
+      1,
+    );
     await recordPollSuccess(
       tx,
       source.id,

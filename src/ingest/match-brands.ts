@@ -17,7 +17,8 @@ export type BrandMatch = { brandId: number; terms: string[] };
 export type MatchContext = { author?: string | null; url?: string | null };
 export type BrandMatcher = (text: string, context?: MatchContext) => BrandMatch[];
 
-function compile(rawTerm: string): RegExp {
+/** A brand term as a pattern: whole words, case-insensitive unless quoted ("Apple"). */
+export function termPattern(rawTerm: string): RegExp {
   const trimmed = rawTerm.trim();
   const exact = trimmed.length > 2 && trimmed.startsWith('"') && trimmed.endsWith('"');
   const term = exact ? trimmed.slice(1, -1).trim() : trimmed;
@@ -53,8 +54,8 @@ function domainBlocked(host: string, blocked: readonly string[]): boolean {
 export function createBrandMatcher(brands: readonly BrandTerms[]): BrandMatcher {
   const compiled = brands.map((brand) => ({
     brandId: brand.id,
-    include: brand.include_terms.filter((t) => t.trim()).map((term) => ({ term, re: compile(term) })),
-    exclude: brand.exclude_terms.filter((t) => t.trim()).map(compile),
+    include: brand.include_terms.filter((t) => t.trim()).map((term) => ({ term, re: termPattern(term) })),
+    exclude: brand.exclude_terms.filter((t) => t.trim()).map(termPattern),
     blockedAuthors: new Set((brand.blocked_authors ?? []).map(authorKey).filter(Boolean)),
     blockedDomains: (brand.blocked_domains ?? [])
       .map((d) =>

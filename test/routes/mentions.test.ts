@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { DbHandle } from '../../db/create-db.ts';
-import { insertMatches, insertMentions, insertThemes, type NewMention } from '../../db/queries/mentions.ts';
 import { type App, createApp } from '../../src/app.ts';
 import { createBrand } from '../../src/catalog/brands.ts';
 import { createSource } from '../../src/catalog/sources.ts';
@@ -8,6 +7,7 @@ import type { SentimentLabel } from '../../src/types.ts';
 import { call, expectError, expectStatus } from '../helpers/app.ts';
 import { createTestDb, resetDb } from '../helpers/db.ts';
 import { createTestDeps } from '../helpers/deps.ts';
+import { seedMentions } from '../helpers/mentions.ts';
 
 type Seed = {
   at: string;
@@ -27,51 +27,10 @@ describe('mentions, trends and themes', () => {
   let globex: number;
   let sourceId: number;
 
-  async function seed(rows: Seed[]) {
-    const mentions: NewMention[] = rows.map((r, i) => ({
-      sourceId,
-      externalId: `m${i}`,
-      url: `https://example.com/${i}`,
-      author: null,
-      title: null,
-      text: r.text ?? `mention ${i}`,
-      publishedAt: new Date(r.at),
-      fetchedAt: new Date(r.at),
-      rating: null,
-      language: 'en',
-      sentimentScore: r.score,
-      sentimentLabel: r.label,
-      sentences: null,
-      sentimentReasons: null,
-      touchpoints: r.touchpoints ?? [],
-      intents: r.intents ?? [],
-      engagement: null,
-      canonicalUrl: null,
-      textSimhash: null,
-    }));
-    const inserted = await insertMentions(handle.db, mentions);
-    const byExternal = new Map(inserted.map((m) => [m.external_id, m]));
-    await insertMatches(
+  function seed(rows: Seed[]) {
+    return seedMentions(
       handle.db,
-      rows.flatMap((r, i) => {
-        const m = byExternal.get(`m${i}`)!;
-        return r.brands.map((brandId) => ({
-          mentionId: m.id,
-          brandId,
-          occurredAt: m.occurred_at,
-          matchedTerms: ['x'],
-        }));
-      }),
-    );
-    await insertThemes(
-      handle.db,
-      rows.flatMap((r, i) =>
-        (r.themes ?? []).map((theme) => ({
-          mentionId: byExternal.get(`m${i}`)!.id,
-          theme,
-          sentimentScore: r.score,
-        })),
-      ),
+      rows.map((r, i) => ({ ...r, sourceId, externalId: `m${i}`, text: r.text ?? `mention ${i}` })),
     );
   }
 
