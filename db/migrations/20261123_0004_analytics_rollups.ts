@@ -50,7 +50,10 @@ export async function up(db: Kysely<any>): Promise<void> {
     await db.schema.createIndex(`${table}_range_idx`).on(table).columns(['brand_id', 'dim', 'at']).execute();
   }
   // Which definition of the rollups the stored sums follow; a newer one rebuilds them at migrate time.
-  await db.schema.createTable('rollup_state').addColumn('version', 'integer', (c) => c.notNull()).execute();
+  await db.schema
+    .createTable('rollup_state')
+    .addColumn('version', 'integer', (c) => c.notNull())
+    .execute();
   await sql`insert into rollup_state (version) values (0)`.execute(db);
 }
 

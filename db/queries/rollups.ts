@@ -86,8 +86,11 @@ export function factsSql(dim: RollupDim, where: FactsWhere): RawBuilder<unknown>
   if (where.touchpoint !== undefined) conditions.push(sql`${where.touchpoint} = any(m.touchpoints)`);
   if (where.language !== undefined) conditions.push(sql`coalesce(m.language, '') = ${where.language}`);
   if (where.theme !== undefined) {
+    // On the theme dimension, the theme's own row; elsewhere, mentions that have the theme.
     conditions.push(
-      sql`exists (select 1 from mention_themes ft where ft.mention_id = m.id and ft.theme = ${where.theme})`,
+      dim === 'theme'
+        ? sql`mt.theme = ${where.theme}`
+        : sql`exists (select 1 from mention_themes ft where ft.mention_id = m.id and ft.theme = ${where.theme})`,
     );
   }
 

@@ -34,7 +34,7 @@ export function encodeCursor(occurredAt: Date, id: number): string {
   return encodeBase64Url(JSON.stringify({ t: occurredAt.toISOString(), i: id }));
 }
 
-function decodeCursor(cursor: string): { occurredAt: Date; id: number } {
+export function decodeCursor(cursor: string): { occurredAt: Date; id: number } {
   try {
     const value = CursorShape.parse(JSON.parse(decodeBase64Url(cursor)));
     return { occurredAt: new Date(value.t), id: value.i };

@@ -6,18 +6,25 @@ import { z } from 'zod';
 /** A Date, an RFC 3339 timestamp, or a local date (YYYY-MM-DD). */
 export const InstantInput = z.union([z.date(), z.iso.datetime({ offset: true }), z.iso.date()]);
 
+const formats = new Map<string, Intl.DateTimeFormat>();
+
 /** Offset of `timeZone` from UTC at an instant, in milliseconds (positive east of Greenwich). */
 export function zoneOffsetMs(at: number, timeZone: string): number {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: 'numeric',
-    day: 'numeric',
-    hour: 'numeric',
-    minute: 'numeric',
-    second: 'numeric',
-  }).formatToParts(new Date(at));
+  let format = formats.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+    });
+    formats.set(timeZone, format);
+  }
+  const parts = format.formatToParts(new Date(at));
   const get = (type: string) => Number(parts.find((p) => p.type === type)?.value);
   const asUtc = Date.UTC(
     get('year'),
@@ -44,4 +51,31 @@ export function startOfLocalDate(date: string, timeZone: string): Date {
 export function resolveInstant(value: string | Date, timeZone: string): Date {
   if (value instanceof Date) return value;
   return /^\d{4}-\d{2}-\d{2}$/.test(value) ? startOfLocalDate(value, timeZone) : new Date(value);
+}
+
+const wholeHourZones = new Map<string, boolean>();
+const SAMPLE_FROM = Date.UTC(1970, 0, 1);
+const SAMPLE_TO = Date.UTC(2045, 0, 1);
+
+/**
+ * Whether a time zone's offset from UTC has been a whole number of hours at every instant between
+ * 1970 and 2045 (sampled every 10 days: offsets hold for months at a time). Such a zone's hours,
+ * days, weeks and months all start on a whole UTC hour, so hourly rollups can answer for it;
+ * Asia/Kolkata (+5:30) or Australia/Lord_Howe (+10:30 in winter) cannot.
+ */
+export function hasWholeHourOffsets(timeZone: string): boolean {
+  const known = wholeHourZones.get(timeZone);
+  if (known !== undefined) return known;
+  let whole = true;
+  for (let at = SAMPLE_FROM; at < SAMPLE_TO && whole; at += 10 * 86_400_000) {
+    if (zoneOffsetMs(at, timeZone) % 3_600_000 !== 0) whole = false;
+  }
+  wholeHourZones.set(timeZone, whole);
+  return whole;
+}
+
+/** Whether [from, to) can be read from the rollups: UTC hours at both ends, before 2045. */
+export function isWholeHourRange(from: Date, to: Date): boolean {
+  const [start, end] = [from.getTime(), to.getTime()];
+  return start % 3_600_000 === 0 && end % 3_600_000 === 0 && start >= SAMPLE_FROM && end <= SAMPLE_TO;
 }

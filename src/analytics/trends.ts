@@ -1,40 +1,54 @@
 /**
- * Sentiment trends and top themes of a brand: the figures brand teams watch.
+ * Sentiment trends of a brand, its competitor panel side by side, and its figures per source kind,
+ * touchpoint or language: what brand teams and marketers read every day. Each answer carries the
+ * previous period's figures and the change, so "up 40% on last week" needs no second call.
  */
 import { z } from 'zod';
 import {
   approximateBucketCount,
-  getBrandTrend,
-  getTopThemes as queryTopThemes,
+  bucketSums,
+  keySums,
+  listComparisonMentions,
   TREND_UNITS,
-  type TrendBucket,
+  type TrendUnit,
 } from '../../db/queries/analytics.ts';
-import { getBrand } from '../../db/queries/brands.ts';
+import { type Measures, VERSUS_MARGIN } from '../../db/queries/rollups.ts';
 import type { Deps } from '../deps.ts';
 import { AppError, parseInput } from '../errors.ts';
-import { InstantInput, resolveInstant } from './time.ts';
+import {
+  type AspectFigures,
+  aspectFigures,
+  type Change,
+  change,
+  type Figures,
+  figures,
+  round,
+  sumMeasures,
+} from './figures.ts';
+import { decodeCursor, encodeCursor } from './mentions.ts';
+import {
+  alignedRange,
+  chooseSource,
+  DAY_MS,
+  FilterFields,
+  type Filters,
+  filtersOf,
+  RangeFields,
+  requireBrand,
+  requirePanel,
+  resolveRange,
+} from './query.ts';
 
-export const MAX_BUCKETS = 2000;
+/** Hourly buckets over a year fit. */
+export const MAX_BUCKETS = 10_000;
 
-const DAY_MS = 24 * 3600 * 1000;
-
-export const TrendInput = z
-  .object({
-    brandId: z.number().int().positive(),
-    interval: z.enum(TREND_UNITS).optional(),
-    from: InstantInput.optional(),
-    to: InstantInput.optional(),
-    timeZone: z.string().default('UTC'),
-  })
+const BucketedInput = z
+  .object({ ...RangeFields, ...FilterFields, interval: z.enum(TREND_UNITS).optional() })
   .transform((input, ctx) => {
-    const to = input.to === undefined ? new Date() : resolveInstant(input.to, input.timeZone);
-    const from =
-      input.from === undefined
-        ? new Date(to.getTime() - 30 * DAY_MS)
-        : resolveInstant(input.from, input.timeZone);
-    if (from >= to) ctx.addIssue({ code: 'custom', path: ['from'], message: '"from" must be before "to"' });
+    const { from, to } = resolveRange(input, ctx);
     // Hourly by default for ranges under 7 days, daily otherwise.
-    const interval = input.interval ?? (to.getTime() - from.getTime() < 7 * DAY_MS ? 'hour' : 'day');
+    const interval: TrendUnit =
+      input.interval ?? (to.getTime() - from.getTime() < 7 * DAY_MS ? 'hour' : 'day');
     if (approximateBucketCount(interval, from, to) > MAX_BUCKETS) {
       ctx.addIssue({
         code: 'custom',
@@ -42,82 +56,29 @@ export const TrendInput = z
         message: `more than ${MAX_BUCKETS} ${interval} buckets: narrow the range or use a longer interval`,
       });
     }
-    return { ...input, from, to, interval };
+    return { ...input, from, to, interval, filters: filtersOf(input) };
   });
+export const TrendInput = BucketedInput;
+export const CompareInput = BucketedInput;
 
-export type TrendPoint = {
-  start: Date;
-  volume: number;
-  positive: number;
-  neutral: number;
-  negative: number;
-  mixed: number;
-  meanSentiment: number | null;
-  netSentiment: number | null;
-};
+export type Period = { from: Date; to: Date };
+
+export type TrendPoint = Figures & Partial<AspectFigures> & { start: Date };
 
 export type Trend = {
   brandId: number;
-  interval: (typeof TREND_UNITS)[number];
+  interval: TrendUnit;
   timeZone: string;
+  filters: Filters;
+  /** The requested range widened to whole buckets. */
   from: Date;
   to: Date;
   buckets: TrendPoint[];
-  totals: Omit<TrendPoint, 'start'>;
+  totals: Figures & Partial<AspectFigures>;
+  /** The same number of buckets just before `from`. */
+  previous: Period & { totals: Figures };
+  change: Change;
 };
-
-function round(value: number | null): number | null {
-  return value === null ? null : Math.round(value * 10000) / 10000;
-}
-
-function toPoint(b: TrendBucket): TrendPoint {
-  return {
-    start: b.bucket_start,
-    volume: b.volume,
-    positive: b.positive,
-    neutral: b.neutral,
-    negative: b.negative,
-    mixed: b.mixed,
-    meanSentiment: round(b.mean_sentiment),
-    netSentiment: round(b.net_sentiment),
-  };
-}
-
-function totalsOf(buckets: TrendBucket[]): Trend['totals'] {
-  let volume = 0;
-  let positive = 0;
-  let neutral = 0;
-  let negative = 0;
-  let mixed = 0;
-  let scored = 0;
-  let scoreSum = 0;
-  for (const b of buckets) {
-    volume += b.volume;
-    positive += b.positive;
-    neutral += b.neutral;
-    negative += b.negative;
-    mixed += b.mixed;
-    const bucketScored = b.volume - b.unscored;
-    if (b.mean_sentiment !== null && bucketScored > 0) {
-      scored += bucketScored;
-      scoreSum += b.mean_sentiment * bucketScored;
-    }
-  }
-  const labelled = positive + neutral + negative + mixed;
-  return {
-    volume,
-    positive,
-    neutral,
-    negative,
-    mixed,
-    meanSentiment: scored > 0 ? round(scoreSum / scored) : null,
-    netSentiment: labelled > 0 ? round((positive - negative) / labelled) : null,
-  };
-}
-
-async function requireBrand(deps: Deps, brandId: number): Promise<void> {
-  if (!(await getBrand(deps.db, brandId))) throw AppError.notFound('brand', brandId);
-}
 
 export async function getSentimentTrend({
   deps,
@@ -128,67 +89,280 @@ export async function getSentimentTrend({
 }): Promise<Trend> {
   const q = parseInput(TrendInput, input, 'trend query');
   await requireBrand(deps, q.brandId);
-  const rows = await getBrandTrend(deps.db, {
-    brandId: q.brandId,
-    unit: q.interval,
-    from: q.from,
-    to: q.to,
-    timeZone: q.timeZone,
-  });
+  const range = await alignedRange(deps, { unit: q.interval, timeZone: q.timeZone, from: q.from, to: q.to });
+  const source = chooseSource('all', q.filters, range.rollups);
+  const brandIds = [q.brandId];
+  const [rows, previousRows] = await Promise.all([
+    bucketSums(deps.db, { brandIds, unit: q.interval, timeZone: q.timeZone, range, source }),
+    keySums(deps.db, { brandIds, source, from: range.previousFrom, to: range.from }),
+  ]);
+  const withAspect = q.filters.theme !== undefined;
+  const point = (m: Measures) => (withAspect ? { ...figures(m), ...aspectFigures(m) } : figures(m));
+  const totals = sumMeasures(rows);
+  const previous = figures(sumMeasures(previousRows));
   return {
     brandId: q.brandId,
     interval: q.interval,
     timeZone: q.timeZone,
-    from: q.from,
-    to: q.to,
-    buckets: rows.map(toPoint),
-    totals: totalsOf(rows),
+    filters: q.filters,
+    from: range.from,
+    to: range.to,
+    buckets: rows.map((r) => ({ start: r.bucket_start, ...point(r) })),
+    totals: point(totals),
+    previous: { from: range.previousFrom, to: range.from, totals: previous },
+    change: change(figures(totals), previous),
   };
 }
 
-export const ThemesInput = z
-  .object({
-    brandId: z.number().int().positive(),
-    from: InstantInput.optional(),
-    to: InstantInput.optional(),
-    limit: z.number().int().min(1).max(200).default(20),
-  })
-  .transform((input, ctx) => {
-    const to = input.to === undefined ? new Date() : resolveInstant(input.to, 'UTC');
-    const from =
-      input.from === undefined ? new Date(to.getTime() - 30 * DAY_MS) : resolveInstant(input.from, 'UTC');
-    if (from >= to) ctx.addIssue({ code: 'custom', path: ['from'], message: '"from" must be before "to"' });
-    return { ...input, from, to };
-  });
-
-export type ThemeStat = {
-  theme: string;
-  count: number;
-  positive: number;
-  negative: number;
-  meanSentiment: number | null;
+export type PanelBrand = { id: number; name: string; kind: string };
+export type BrandShare = Figures & { brandId: number; shareOfVoice: number | null };
+export type HeadToHead = {
+  brands: [number, number];
+  /** Mentions naming both. */
+  mentions: number;
+  /** How many of them each brand came out better in (by its own stance in the mention). */
+  wins: Record<string, number>;
+  ties: number;
 };
 
-export async function getTopThemes({
+export type Comparison = {
+  brandId: number;
+  panel: PanelBrand[];
+  interval: TrendUnit;
+  timeZone: string;
+  filters: Filters;
+  from: Date;
+  to: Date;
+  buckets: Array<{ start: Date; volume: number; brands: BrandShare[] }>;
+  totals: Array<BrandShare & { previous: BrandShare; change: Change & { shareOfVoice: number | null } }>;
+  headToHead: HeadToHead[];
+  previous: Period;
+};
+
+function shares(rows: Array<Measures & { brand_id: number }>): BrandShare[] {
+  const total = rows.reduce((sum, r) => sum + r.volume, 0);
+  return rows.map((r) => ({
+    brandId: r.brand_id,
+    ...figures(r),
+    shareOfVoice: total > 0 ? round(r.volume / total) : null,
+  }));
+}
+
+function byBrand<T extends { brand_id: number }>(rows: T[], brandIds: readonly number[]): Map<number, T[]> {
+  const map = new Map<number, T[]>(brandIds.map((id) => [id, []]));
+  for (const row of rows) map.get(row.brand_id)?.push(row);
+  return map;
+}
+
+/**
+ * A brand against its competitor panel: share of voice and sentiment per bucket and in total, and
+ * head to head, for each pair of the panel, the mentions naming both and who came out better.
+ */
+export async function compareBrands({
   deps,
   input,
 }: {
   deps: Deps;
-  input: z.input<typeof ThemesInput>;
-}): Promise<{ brandId: number; from: Date; to: Date; themes: ThemeStat[] }> {
-  const q = parseInput(ThemesInput, input, 'themes query');
-  await requireBrand(deps, q.brandId);
-  const rows = await queryTopThemes(deps.db, q);
+  input: z.input<typeof CompareInput>;
+}): Promise<Comparison> {
+  const q = parseInput(CompareInput, input, 'compare query');
+  const panel = await requirePanel(deps, q.brandId);
+  const ids = panel.map((b) => b.id);
+  const range = await alignedRange(deps, { unit: q.interval, timeZone: q.timeZone, from: q.from, to: q.to });
+  const source = chooseSource('all', q.filters, range.rollups);
+  const versus = chooseSource('versus', q.filters, range.rollups);
+  const [rows, previousRows, versusRows] = await Promise.all([
+    bucketSums(deps.db, { brandIds: ids, unit: q.interval, timeZone: q.timeZone, range, source }),
+    keySums(deps.db, { brandIds: ids, source, from: range.previousFrom, to: range.from }),
+    keySums(deps.db, {
+      brandIds: ids,
+      source: versus,
+      from: range.from,
+      to: range.to,
+      keys: ids.map(String),
+    }),
+  ]);
+
+  const series = byBrand(rows, ids);
+  const buckets: Comparison['buckets'] = [];
+  const first = series.get(q.brandId) ?? [];
+  for (const [i, bucket] of first.entries()) {
+    const brandRows = ids.map((id) => series.get(id)?.[i]).filter((r) => r !== undefined);
+    const brandShares = shares(brandRows);
+    buckets.push({
+      start: bucket.bucket_start,
+      volume: brandShares.reduce((s, b) => s + b.volume, 0),
+      brands: brandShares,
+    });
+  }
+  const now = shares(ids.map((id) => ({ brand_id: id, ...sumMeasures(series.get(id) ?? []) })));
+  const previousByBrand = byBrand(previousRows, ids);
+  const before = shares(ids.map((id) => ({ brand_id: id, ...sumMeasures(previousByBrand.get(id) ?? []) })));
+  const totals = now.map((current, k) => {
+    const previous = before[k] as BrandShare;
+    const shareChange =
+      current.shareOfVoice === null || previous.shareOfVoice === null
+        ? null
+        : round(current.shareOfVoice - previous.shareOfVoice);
+    return { ...current, previous, change: { ...change(current, previous), shareOfVoice: shareChange } };
+  });
+
+  const headToHead: HeadToHead[] = [];
+  for (const row of versusRows) {
+    const other = Number(row.key);
+    if (!(row.brand_id < other)) continue;
+    headToHead.push({
+      brands: [row.brand_id, other],
+      mentions: row.volume,
+      wins: { [row.brand_id]: row.wins, [other]: row.losses },
+      ties: row.volume - row.wins - row.losses,
+    });
+  }
+  headToHead.sort(
+    (a, b) => b.mentions - a.mentions || a.brands[0] - b.brands[0] || a.brands[1] - b.brands[1],
+  );
+
   return {
     brandId: q.brandId,
+    panel: panel.map((b) => ({ id: b.id, name: b.name, kind: b.kind })),
+    interval: q.interval,
+    timeZone: q.timeZone,
+    filters: q.filters,
+    from: range.from,
+    to: range.to,
+    buckets,
+    totals,
+    headToHead,
+    previous: { from: range.previousFrom, to: range.from },
+  };
+}
+
+export const BREAKDOWN_DIMS = ['source', 'touchpoint', 'language'] as const;
+
+const BreakdownInput = z
+  .object({ ...RangeFields, ...FilterFields, by: z.enum(BREAKDOWN_DIMS) })
+  .transform((input, ctx) => ({ ...input, ...resolveRange(input, ctx), filters: filtersOf(input) }));
+
+export type BreakdownRow = Figures & { key: string | null; previous: Figures; change: Change };
+
+/**
+ * A brand's figures per source kind, touchpoint or language, side by side with the previous period
+ * (consistency across channels is what CX teams check). Ranges are widened to whole hours.
+ */
+export async function getBreakdown({
+  deps,
+  input,
+}: {
+  deps: Deps;
+  input: z.input<typeof BreakdownInput>;
+}): Promise<{
+  brandId: number;
+  by: string;
+  filters: Filters;
+  from: Date;
+  to: Date;
+  previous: Period;
+  rows: BreakdownRow[];
+}> {
+  const q = parseInput(BreakdownInput, input, 'breakdown query');
+  await requireBrand(deps, q.brandId);
+  const range = await alignedRange(deps, { unit: 'hour', timeZone: q.timeZone, from: q.from, to: q.to });
+  const source = chooseSource(q.by, q.filters, range.rollups);
+  const brandIds = [q.brandId];
+  const current = await keySums(deps.db, { brandIds, source, from: range.from, to: range.to });
+  const previousRows = await keySums(deps.db, {
+    brandIds,
+    source,
+    from: range.previousFrom,
+    to: range.from,
+    keys: current.map((r) => r.key),
+  });
+  const previousByKey = new Map(previousRows.map((r) => [r.key, figures(r)]));
+  const empty = figures(sumMeasures([]));
+  return {
+    brandId: q.brandId,
+    by: q.by,
+    filters: q.filters,
+    from: range.from,
+    to: range.to,
+    previous: { from: range.previousFrom, to: range.from },
+    rows: current.map((r) => {
+      const now = figures(r);
+      const previous = previousByKey.get(r.key) ?? empty;
+      return { key: r.key === '' ? null : r.key, ...now, previous, change: change(now, previous) };
+    }),
+  };
+}
+
+const ComparisonMentionsInput = z
+  .object({
+    ...RangeFields,
+    with: z.number().int().positive().optional(),
+    cursor: z.string().max(200).optional(),
+    limit: z.number().int().min(1).max(200).default(50),
+  })
+  .transform((input, ctx) => ({ ...input, ...resolveRange(input, ctx) }));
+
+export type ComparisonItem = {
+  id: number;
+  occurredAt: Date;
+  title: string | null;
+  text: string;
+  url: string | null;
+  sourceKind: string;
+  brands: Array<{ brandId: number; stance: number | null }>;
+  /** The panel brand that came out better, or null for a tie. */
+  winner: number | null;
+};
+
+/** The mentions naming a brand and at least one of its competitors, newest first, with the winner. */
+export async function listComparisons({
+  deps,
+  input,
+}: {
+  deps: Deps;
+  input: z.input<typeof ComparisonMentionsInput>;
+}): Promise<{ items: ComparisonItem[]; nextCursor: string | null }> {
+  const q = parseInput(ComparisonMentionsInput, input, 'comparison query');
+  const panel = await requirePanel(deps, q.brandId);
+  let others = panel.slice(1).map((b) => b.id);
+  if (q.with !== undefined) {
+    if (!others.includes(q.with)) {
+      throw new AppError('validation_failed', `brand ${q.with} is not a competitor of brand ${q.brandId}`);
+    }
+    others = [q.with];
+  }
+  const after = q.cursor === undefined ? undefined : decodeCursor(q.cursor);
+  const rows = await listComparisonMentions(deps.db, {
+    brandId: q.brandId,
+    panel: [q.brandId, ...others],
     from: q.from,
     to: q.to,
-    themes: rows.map((r) => ({
-      theme: r.theme,
-      count: r.count,
-      positive: r.positive,
-      negative: r.negative,
-      meanSentiment: round(r.mean_sentiment),
+    limit: q.limit + 1,
+    after,
+  });
+  const page = rows.slice(0, q.limit);
+  const last = page.at(-1);
+  return {
+    items: page.map((r) => ({
+      id: Number(r.id),
+      occurredAt: r.occurred_at,
+      title: r.title,
+      text: r.text,
+      url: r.url,
+      sourceKind: r.source_kind,
+      brands: r.brands,
+      winner: winnerOf(r.brands),
     })),
+    nextCursor: rows.length > q.limit && last ? encodeCursor(last.occurred_at, Number(last.id)) : null,
   };
+}
+
+/** The brand whose stance beats every other's by the versus margin, if one does. */
+export function winnerOf(brands: ReadonlyArray<{ brandId: number; stance: number | null }>): number | null {
+  const scored = brands.filter((b): b is { brandId: number; stance: number } => b.stance !== null);
+  if (scored.length < 2) return null;
+  const sorted = [...scored].sort((a, b) => b.stance - a.stance);
+  const [top, next] = sorted as [(typeof sorted)[0], (typeof sorted)[0]];
+  return top.stance - next.stance > VERSUS_MARGIN ? top.brandId : null;
 }

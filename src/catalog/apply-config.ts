@@ -26,7 +26,11 @@ export async function applyConfig({
   const config = parseInput(ConfigFile, input, 'config file');
   await deps.db.transaction().execute(async (tx) => {
     const txDeps = { ...deps, db: tx };
-    for (const brand of config.brands) await upsertBrand({ deps: txDeps, input: brand });
+    // Brands first, then their competitor panels, which may name brands declared later in the file.
+    for (const brand of config.brands) await upsertBrand({ deps: txDeps, input: brand, competitors: false });
+    for (const brand of config.brands) {
+      if (brand.competitors !== undefined) await upsertBrand({ deps: txDeps, input: brand });
+    }
     for (const source of config.sources) await upsertSource({ deps: txDeps, input: source });
   });
   return { brands: config.brands.length, sources: config.sources.length };

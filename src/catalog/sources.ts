@@ -264,5 +264,6 @@ export async function updateSource({
 }
 
 export async function deleteSource({ deps, input }: { deps: Deps; input: { id: number } }): Promise<void> {
-  if (!(await deps.db.transaction().execute((tx) => queries.deleteSource(tx, input.id)))) throw AppError.notFound('source', input.id);
+  if (!(await deps.db.transaction().execute((tx) => queries.deleteSource(tx, input.id))))
+    throw AppError.notFound('source', input.id);
 }

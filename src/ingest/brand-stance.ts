@@ -14,8 +14,8 @@ export type StanceBrand = { brandId: number; terms: readonly string[] };
 /** The stance a comparison gives its winner (and, negated, its loser). */
 export const COMPARISON_STANCE = 0.6;
 
-const BETTER = String.raw`(?:better|faster|cheaper|nicer|easier|smoother|friendlier|more reliable|more helpful|way ahead of|superior to|beats?|beat|outperforms?|crushes|destroys|wins? over)`;
-const WORSE = String.raw`(?:worse|slower|pricier|more expensive|harder|less reliable|less helpful|inferior to|behind)`;
+const BETTER = `(?:better|faster|cheaper|nicer|easier|smoother|friendlier|more reliable|more helpful|way ahead of|superior to|beats?|beat|outperforms?|crushes|destroys|wins? over)`;
+const WORSE = `(?:worse|slower|pricier|more expensive|harder|less reliable|less helpful|inferior to|behind)`;
 
 type Comparison = { winner: 'first' | 'second' };
 
@@ -27,7 +27,11 @@ function compare(before: string, between: string): Comparison | null {
   const b = between.toLowerCase();
   const pre = before.toLowerCase();
   // "switched from X to Y", "moved from X to Y", "left X for Y": the second wins.
-  if (/\b(?:switch(?:ed|ing)?|mov(?:ed|ing)|went|came|migrat(?:ed|ing)|chang(?:ed|ing)) (?:over )?from\s*$/.test(pre)) {
+  if (
+    /\b(?:switch(?:ed|ing)?|mov(?:ed|ing)|went|came|migrat(?:ed|ing)|chang(?:ed|ing)) (?:over )?from\s*$/.test(
+      pre,
+    )
+  ) {
     if (/^\W*(?:\S+\s+){0,3}?(?:to|for)\b/.test(b)) return { winner: 'second' };
   }
   if (/\b(?:left|ditched|dropped|quit|cancell?ed)\s*$/.test(pre) && /^\W*(?:\S+\s+){0,3}?for\b/.test(b)) {
@@ -40,7 +44,10 @@ function compare(before: string, between: string): Comparison | null {
   if (new RegExp(String.raw`\b(?:not|n't|never|no)\s+(?:\w+\s+){0,2}${BETTER}\b`).test(b)) {
     return { winner: 'second' };
   }
-  if (new RegExp(String.raw`\b${BETTER}\b`).test(b) && /\b(?:than|to|over)\b|\bbeats?\b|\boutperforms?\b|\bcrushes\b|\bdestroys\b|\bahead of\b/.test(b)) {
+  if (
+    new RegExp(String.raw`\b${BETTER}\b`).test(b) &&
+    /\b(?:than|to|over)\b|\bbeats?\b|\boutperforms?\b|\bcrushes\b|\bdestroys\b|\bahead of\b/.test(b)
+  ) {
     return { winner: 'first' };
   }
   if (new RegExp(String.raw`\b${WORSE}\b`).test(b)) return { winner: 'second' };

@@ -234,10 +234,21 @@ describe('mentions, trends and themes', () => {
     ]);
     const res = await call(app, 'GET', `/api/brands/${acme}/themes?from=2026-11-01&to=2026-11-30`);
     expectStatus(res, 200);
+    const stat = (theme: string, count: number, pos: number, neg: number, mean: number, net: number) => ({
+      theme,
+      count,
+      share: Math.round((count / 3) * 10000) / 10000,
+      aspectPositive: pos,
+      aspectNegative: neg,
+      aspectSentiment: mean,
+      netSentiment: net,
+      previousCount: 0,
+      change: null,
+    });
     expect(res.body.themes).toEqual([
-      { theme: 'delivery', count: 2, positive: 0, negative: 2, meanSentiment: -0.4 },
-      { theme: 'camera', count: 1, positive: 1, negative: 0, meanSentiment: 0.8 },
-      { theme: 'support', count: 1, positive: 0, negative: 1, meanSentiment: -0.6 },
+      stat('delivery', 2, 0, 2, -0.4, -1),
+      stat('camera', 1, 1, 0, 0.8, 1),
+      stat('support', 1, 0, 1, -0.6, -1),
     ]);
     const limited = await call(
       app,

@@ -1,0 +1,119 @@
+/**
+ * What every analytics verb shares: the range and filter inputs, the brand and panel lookups, and
+ * the choice between rollups and raw mentions.
+ */
+import { z } from 'zod';
+import {
+  alignRange,
+  type FactSource,
+  listCompetitorIds,
+  type TrendUnit,
+} from '../../db/queries/analytics.ts';
+import { getBrand } from '../../db/queries/brands.ts';
+import type { RollupDim } from '../../db/queries/rollups.ts';
+import type { BrandRow } from '../../db/schema.ts';
+import type { Deps } from '../deps.ts';
+import { AppError } from '../errors.ts';
+import { hasWholeHourOffsets, InstantInput, isWholeHourRange, resolveInstant } from './time.ts';
+
+export const DAY_MS = 24 * 3600 * 1000;
+
+const FilterValue = z.string().trim().min(1).max(100);
+
+/** Filters every analytics verb takes: source kind, touchpoint, theme, language. */
+export const FilterFields = {
+  source: FilterValue.optional(),
+  touchpoint: FilterValue.optional(),
+  theme: FilterValue.optional(),
+  language: FilterValue.optional(),
+};
+export type Filters = { source?: string; touchpoint?: string; theme?: string; language?: string };
+
+export const RangeFields = {
+  brandId: z.number().int().positive(),
+  from: InstantInput.optional(),
+  to: InstantInput.optional(),
+  timeZone: z.string().default('UTC'),
+};
+
+/** [from, to) from the input, in the request's time zone; the last 30 days by default. */
+export function resolveRange(
+  input: { from?: string | Date; to?: string | Date; timeZone: string },
+  ctx: z.RefinementCtx,
+  defaultDays = 30,
+): { from: Date; to: Date } {
+  const to = input.to === undefined ? new Date() : resolveInstant(input.to, input.timeZone);
+  const from =
+    input.from === undefined
+      ? new Date(to.getTime() - defaultDays * DAY_MS)
+      : resolveInstant(input.from, input.timeZone);
+  if (!(from < to)) ctx.addIssue({ code: 'custom', path: ['from'], message: '"from" must be before "to"' });
+  return { from, to };
+}
+
+export async function requireBrand(deps: Deps, brandId: number): Promise<BrandRow> {
+  const brand = await getBrand(deps.db, brandId);
+  if (!brand) throw AppError.notFound('brand', brandId);
+  return brand;
+}
+
+/** A brand and its competitors, the brand first. */
+export async function requirePanel(deps: Deps, brandId: number): Promise<BrandRow[]> {
+  const brand = await requireBrand(deps, brandId);
+  const ids = await listCompetitorIds(deps.db, brandId);
+  const competitors =
+    ids.length === 0 ? [] : await deps.db.selectFrom('brands').selectAll().where('id', 'in', ids).execute();
+  return [brand, ...competitors.sort((a, b) => a.id - b.id)];
+}
+
+/** A range widened to whole buckets (hours for figures without buckets) and its previous period. */
+export async function alignedRange(
+  deps: Deps,
+  q: { unit: TrendUnit; timeZone: string; from: Date; to: Date },
+) {
+  const range = await alignRange(deps.db, q);
+  // Rollups hold UTC hours: they answer when every bucket edge is a whole UTC hour.
+  const rollups = hasWholeHourOffsets(q.timeZone) && isWholeHourRange(range.previousFrom, range.to);
+  return { ...range, rollups };
+}
+
+const FILTER_DIMS = [
+  ['source', 'source'],
+  ['touchpoint', 'touchpoint'],
+  ['theme', 'theme'],
+  ['language', 'language'],
+] as const satisfies ReadonlyArray<readonly [keyof Filters, RollupDim]>;
+
+/**
+ * Where the facts for a `dim` breakdown under `filters` come from: the rollups when they can answer
+ * (no filter, or one filter on the "all" dimension), otherwise the raw mentions. A theme filter on
+ * the "all" dimension reads the theme's own facts, so its aspect sentiment comes along.
+ */
+export function chooseSource(dim: RollupDim, filters: Filters, rollups: boolean): FactSource {
+  let base = dim;
+  if (dim === 'all' && filters.theme !== undefined) base = 'theme';
+  const set = FILTER_DIMS.filter(([name]) => filters[name] !== undefined);
+  if (rollups) {
+    if (set.length === 0) return { kind: 'rollup', dim: base };
+    const [only] = set;
+    if (set.length === 1 && only && dim === 'all') {
+      return { kind: 'rollup', dim: only[1], key: filters[only[0]] as string };
+    }
+  }
+  return {
+    kind: 'raw',
+    dim: base,
+    where: {
+      sourceKinds: filters.source === undefined ? undefined : [filters.source],
+      touchpoint: filters.touchpoint,
+      theme: filters.theme,
+      language: filters.language,
+    },
+  };
+}
+
+export function filtersOf(input: Filters): Filters {
+  const out: Filters = {};
+  for (const [name] of FILTER_DIMS) if (input[name] !== undefined) out[name] = input[name];
+  return out;
+}
