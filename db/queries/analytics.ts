@@ -174,7 +174,8 @@ export async function bucketSums(
 export type KeySums = Measures & { brand_id: number; key: string };
 
 /**
- * Sums per brand and key over [from, to). `keys` restricts the keys; `top` keeps, per query, the
+ * Sums per brand and key over [from, to), for keys with mentions (rollup rows emptied by corrections
+ * or deletions are left out, as the raw mentions would). `keys` restricts the keys; `top` keeps, per query, the
  * `top` keys with the most volume (ties by key).
  */
 export async function keySums(
@@ -196,6 +197,7 @@ export async function keySums(
     from (${facts}) f
     ${keyFilter}
     group by 1, 2
+    having sum(volume) > 0
     order by volume desc, brand_id, key
     ${limit}`.execute(db);
   return result.rows;

@@ -1,4 +1,4 @@
-import { type Expression, type SqlBool, sql } from 'kysely';
+import { type SqlBool, sql } from 'kysely';
 import type { Json, SentimentLabel } from '../../src/types.ts';
 import { jsonb } from '../json.ts';
 import type { MentionRow, Reason, SentenceScore } from '../schema.ts';
@@ -156,9 +156,13 @@ export type MentionFilter = {
   id?: number;
   brandId?: number;
   sourceId?: number;
+  /** Sources of this kind. */
+  sourceKind?: string;
   label?: SentimentLabel;
   touchpoint?: string;
   intent?: string;
+  theme?: string;
+  language?: string;
   from?: Date;
   to?: Date;
   /** Case-insensitive substring of title or text. */
@@ -179,11 +183,22 @@ function escapeLike(value: string): string {
   return value.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
-/** Mentions newest first, with their brands and themes, paged by keyset. */
+/**
+ * Mentions newest first, with their brands and themes, paged by keyset. With a brand, the brand's
+ * (brand, time) index drives the scan, so a deep page costs what the first one does.
+ */
 export async function listMentions(db: Executor, filter: MentionFilter): Promise<MentionListItem[]> {
+  const { brandId, sourceId, label, from, to, q, after } = filter;
+  // Order and keyset columns: the brand match's copy of the time where there is a brand.
+  const [time, id] = brandId === undefined ? ['m.occurred_at', 'm.id'] : ['fb.occurred_at', 'fb.mention_id'];
   let query = db
     .selectFrom('mentions as m')
     .innerJoin('sources as s', 's.id', 'm.source_id')
+    .$if(brandId !== undefined, (qb) =>
+      qb.innerJoin('mention_brands as fb', (join) =>
+        join.onRef('fb.mention_id', '=', 'm.id').on('fb.brand_id', '=', brandId as number),
+      ),
+    )
     .selectAll('m')
     .select(['s.name as source_name', 's.kind as source_kind'])
     .select((eb) => [
@@ -203,39 +218,40 @@ export async function listMentions(db: Executor, filter: MentionFilter): Promise
         .as('themes'),
     ]);
 
-  const { brandId, sourceId, label, from, to, q, after } = filter;
-  if (brandId !== undefined) {
-    query = query.where((eb) =>
-      eb.exists(
-        eb
-          .selectFrom('mention_brands as mb')
-          .select(sql`1`.as('one'))
-          .whereRef('mb.mention_id', '=', 'm.id')
-          .where('mb.brand_id', '=', brandId),
-      ),
-    );
-  }
   if (filter.id !== undefined) query = query.where('m.id', '=', filter.id);
   if (sourceId !== undefined) query = query.where('m.source_id', '=', sourceId);
+  if (filter.sourceKind !== undefined) query = query.where('s.kind', '=', filter.sourceKind);
   if (label !== undefined) query = query.where('m.sentiment_label', '=', label);
   if (filter.touchpoint !== undefined)
     query = query.where(sql<boolean>`${filter.touchpoint} = any(m.touchpoints)`);
   if (filter.intent !== undefined) query = query.where(sql<boolean>`${filter.intent} = any(m.intents)`);
-  if (from !== undefined) query = query.where('m.occurred_at', '>=', from);
-  if (to !== undefined) query = query.where('m.occurred_at', '<', to);
+  if (filter.language !== undefined) query = query.where('m.language', '=', filter.language);
+  if (filter.theme !== undefined) {
+    const theme = filter.theme;
+    query = query.where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('mention_themes as ft')
+          .select(sql`1`.as('one'))
+          .whereRef('ft.mention_id', '=', 'm.id')
+          .where('ft.theme', '=', theme),
+      ),
+    );
+  }
+  if (from !== undefined) query = query.where(sql.ref(time), '>=', from);
+  if (to !== undefined) query = query.where(sql.ref(time), '<', to);
   if (q !== undefined) {
     const pattern = `%${escapeLike(q)}%`;
     query = query.where((eb) => eb.or([eb('m.text', 'ilike', pattern), eb('m.title', 'ilike', pattern)]));
   }
   if (after !== undefined) {
     query = query.where(
-      (eb): Expression<SqlBool> =>
-        eb(eb.refTuple('m.occurred_at', 'm.id'), '<', eb.tuple(after.occurredAt, after.id)),
+      sql<SqlBool>`(${sql.ref(time)}, ${sql.ref(id)}) < (${after.occurredAt}, ${after.id})`,
     );
   }
   const rows = await query
-    .orderBy('m.occurred_at', 'desc')
-    .orderBy('m.id', 'desc')
+    .orderBy(sql.ref(time), 'desc')
+    .orderBy(sql.ref(id), 'desc')
     .limit(filter.limit)
     .execute();
   return rows.map((row) => ({ ...row, brands: row.brands ?? [], themes: row.themes ?? [] }));

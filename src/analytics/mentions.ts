@@ -15,17 +15,24 @@ import { AppError, parseInput } from '../errors.ts';
 import { SENTIMENT_LABELS } from '../types.ts';
 import { InstantInput, resolveInstant } from './time.ts';
 
+/** A page holds at most 200 mentions; a CSV export streams up to this many. */
+export const MAX_PAGE = 200;
+export const MAX_EXPORT = 1_000_000;
+
 export const MentionsInput = z.object({
   brandId: z.number().int().positive().optional(),
   sourceId: z.number().int().positive().optional(),
+  sourceKind: z.string().max(50).optional(),
   label: z.enum(SENTIMENT_LABELS).optional(),
   touchpoint: z.string().max(50).optional(),
   intent: z.string().max(50).optional(),
+  theme: z.string().max(100).optional(),
+  language: z.string().max(20).optional(),
   from: InstantInput.optional(),
   to: InstantInput.optional(),
   q: z.string().trim().min(1).max(200).optional(),
   cursor: z.string().max(200).optional(),
-  limit: z.number().int().min(1).max(200).default(50),
+  limit: z.number().int().min(1).max(MAX_EXPORT).default(50),
 });
 
 const CursorShape = z.object({ t: z.iso.datetime(), i: z.number().int().positive() });
@@ -112,6 +119,22 @@ function toMention(r: MentionListItem): Mention {
   };
 }
 
+function filterOf(q: z.output<typeof MentionsInput>) {
+  return {
+    brandId: q.brandId,
+    sourceId: q.sourceId,
+    sourceKind: q.sourceKind,
+    label: q.label,
+    touchpoint: q.touchpoint,
+    intent: q.intent,
+    theme: q.theme,
+    language: q.language,
+    from: q.from === undefined ? undefined : resolveInstant(q.from, 'UTC'),
+    to: q.to === undefined ? undefined : resolveInstant(q.to, 'UTC'),
+    q: q.q,
+  };
+}
+
 export async function listMentions({
   deps,
   input,
@@ -120,24 +143,45 @@ export async function listMentions({
   input: z.input<typeof MentionsInput>;
 }): Promise<{ items: Mention[]; nextCursor: string | null }> {
   const q = parseInput(MentionsInput, input, 'mentions query');
+  if (q.limit > MAX_PAGE) {
+    throw new AppError('validation_failed', `limit: at most ${MAX_PAGE} per page (CSV exports take more)`);
+  }
   const after = q.cursor === undefined ? undefined : decodeCursor(q.cursor);
-  const rows = await queryMentions(deps.db, {
-    brandId: q.brandId,
-    sourceId: q.sourceId,
-    label: q.label,
-    touchpoint: q.touchpoint,
-    intent: q.intent,
-    from: q.from === undefined ? undefined : resolveInstant(q.from, 'UTC'),
-    to: q.to === undefined ? undefined : resolveInstant(q.to, 'UTC'),
-    q: q.q,
-    after,
-    limit: q.limit + 1,
-  });
+  const rows = await queryMentions(deps.db, { ...filterOf(q), after, limit: q.limit + 1 });
   const page = rows.slice(0, q.limit);
   const last = page.at(-1);
   return {
     items: page.map(toMention),
     nextCursor: rows.length > q.limit && last ? encodeCursor(last.occurred_at, last.id) : null,
+  };
+}
+
+/**
+ * Every mention matching the filters (up to `limit`, 10,000 by default), newest first, fetched a page
+ * at a time: for CSV export. Input errors throw before the first mention is yielded.
+ */
+export function exportMentions({
+  deps,
+  input,
+}: {
+  deps: Deps;
+  input: z.input<typeof MentionsInput>;
+}): AsyncIterable<Mention> {
+  const q = parseInput(MentionsInput, { limit: 10_000, ...input }, 'mentions query');
+  let after = q.cursor === undefined ? undefined : decodeCursor(q.cursor);
+  const filter = filterOf(q);
+  return {
+    async *[Symbol.asyncIterator]() {
+      let left = q.limit;
+      while (left > 0) {
+        const rows = await queryMentions(deps.db, { ...filter, after, limit: Math.min(500, left) });
+        for (const row of rows) yield toMention(row);
+        left -= rows.length;
+        const last = rows.at(-1);
+        if (!last || rows.length < Math.min(500, left + rows.length)) return;
+        after = { occurredAt: last.occurred_at, id: last.id };
+      }
+    },
   };
 }
 

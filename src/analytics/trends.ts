@@ -210,7 +210,9 @@ export async function compareBrands({
   const headToHead: HeadToHead[] = [];
   for (const row of versusRows) {
     const other = Number(row.key);
-    if (!(row.brand_id < other)) continue;
+    // Each pair once: from the requested brand's side where it is in the pair.
+    const first = other === q.brandId ? false : row.brand_id === q.brandId || row.brand_id < other;
+    if (!first) continue;
     headToHead.push({
       brands: [row.brand_id, other],
       mentions: row.volume,
@@ -218,8 +220,11 @@ export async function compareBrands({
       ties: row.volume - row.wins - row.losses,
     });
   }
+  // The requested brand's pairs first, then by how often the pair is compared.
+  const own = (h: HeadToHead) => Number(h.brands[0] === q.brandId);
   headToHead.sort(
-    (a, b) => b.mentions - a.mentions || a.brands[0] - b.brands[0] || a.brands[1] - b.brands[1],
+    (a, b) =>
+      own(b) - own(a) || b.mentions - a.mentions || a.brands[0] - b.brands[0] || a.brands[1] - b.brands[1],
   );
 
   return {

@@ -27,6 +27,38 @@ describe('POST /api/ingest', () => {
     pushId = source.body.id;
   });
 
+  it('feeds analytics in the same transaction: trends, head to head and themes', async () => {
+    const globex = await call(app, 'POST', '/api/brands', { name: 'Globex', kind: 'competitor' });
+    const brands = await call(app, 'GET', '/api/brands');
+    const acme = brands.body.items.find((b: { name: string }) => b.name === 'Acme').id;
+    expectStatus(await call(app, 'PATCH', `/api/brands/${acme}`, { competitors: [globex.body.id] }), 200);
+    const res = await call(app, 'POST', '/api/ingest', {
+      source: 'helpdesk',
+      items: [
+        {
+          externalId: 'c-1',
+          text: 'Acme is way better than Globex, the delivery was fast.',
+          publishedAt: '2026-11-20T09:00:00Z',
+        },
+        {
+          externalId: 'c-2',
+          text: 'Acme lost my parcel and the delivery was late again.',
+          publishedAt: '2026-11-20T10:00:00Z',
+        },
+      ],
+    });
+    expect(res.body.inserted).toBe(2);
+    const range = 'from=2026-11-20&to=2026-11-21';
+    const trend = await call(app, 'GET', `/api/brands/${acme}/trends?interval=day&${range}`);
+    expect(trend.body.totals.volume).toBe(2);
+    const compare = await call(app, 'GET', `/api/brands/${acme}/compare?interval=day&${range}`);
+    expect(compare.body.headToHead).toEqual([
+      { brands: [acme, globex.body.id], mentions: 1, wins: { [acme]: 1, [globex.body.id]: 0 }, ties: 0 },
+    ]);
+    const themes = await call(app, 'GET', `/api/brands/${acme}/themes?${range}`);
+    expect(themes.body.themes.map((t: { theme: string }) => t.theme)).toContain('delivery');
+  });
+
   it('stores valid items, reports rejected ones by index, and is idempotent', async () => {
     const batch = {
       source: 'helpdesk',
