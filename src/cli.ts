@@ -1,5 +1,6 @@
 /**
- * The `earshot` command line: `earshot score` (JSON lines in and out) and `earshot migrate`.
+ * The `earshot` command line: `earshot score` (JSON lines in and out), `import`, `train`, `migrate`
+ * and `rollups rebuild`.
  */
 import { once } from 'node:events';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -9,6 +10,7 @@ import { parseArgs } from 'node:util';
 import { createDb, dbTargetFor } from '../db/create-db.ts';
 import { migrateToLatest } from '../db/migrate.ts';
 import { listFeedback } from '../db/queries/mentions.ts';
+import { rebuildRollups } from '../db/queries/rollups.ts';
 import { openRuntime, readDeploymentModel, readVocabulary } from './bootstrap.ts';
 import { formatSummary, IMPORT_FIELDS, type ImportField, importCsv, progressBar } from './cli/import.ts';
 import { scoreStream } from './cli/score.ts';
@@ -29,6 +31,9 @@ commands:
             sentiment model (written to EARSHOT_MODEL, default <data dir>/sentiment-model.json;
             restart the service to use it)
   migrate   apply database migrations (DATABASE_URL, or the embedded database in EARSHOT_DATA_DIR)
+  rollups rebuild
+            recompute the analytics rollups from the stored mentions (after changing the database
+            by hand); ingest keeps them current otherwise
 `;
 
 async function write(chunk: string): Promise<void> {
@@ -54,6 +59,24 @@ async function migrate(): Promise<number> {
   try {
     const applied = await migrateToLatest(handle.db, (message) => process.stderr.write(`${message}\n`));
     process.stderr.write(`${applied.length} migration(s) applied on ${handle.kind}\n`);
+    return 0;
+  } finally {
+    await handle.close();
+  }
+}
+
+async function rollups(): Promise<number> {
+  if (process.argv[3] !== 'rebuild') {
+    process.stderr.write('usage: earshot rollups rebuild\n');
+    return 2;
+  }
+  const config = loadConfig();
+  const handle = await createDb(dbTargetFor(config));
+  try {
+    await migrateToLatest(handle.db);
+    const started = Date.now();
+    await handle.db.transaction().execute((tx) => rebuildRollups(tx));
+    process.stderr.write(`rollups rebuilt on ${handle.kind} in ${Date.now() - started} ms\n`);
     return 0;
   } finally {
     await handle.close();
@@ -140,7 +163,13 @@ async function train(): Promise<number> {
   }
 }
 
-const commands: Record<string, () => Promise<number>> = { score, import: importCommand, train, migrate };
+const commands: Record<string, () => Promise<number>> = {
+  score,
+  import: importCommand,
+  train,
+  migrate,
+  rollups,
+};
 
 const [command] = process.argv.slice(2);
 const run = command ? commands[command] : undefined;
