@@ -7,6 +7,7 @@ import * as foundation from './migrations/20261123_0001_foundation.ts';
 import * as sourcesAndSyndication from './migrations/20261123_0002_sources_and_syndication.ts';
 import * as mixedAndReasons from './migrations/20261123_0003_mixed_and_reasons.ts';
 import * as analyticsRollups from './migrations/20261123_0004_analytics_rollups.ts';
+import * as weeklyRollups from './migrations/20261123_0005_weekly_rollups.ts';
 import { ensureRollups } from './queries/rollups.ts';
 import type { Database } from './schema.ts';
 
@@ -15,6 +16,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '20261123_0002_sources_and_syndication': sourcesAndSyndication,
   '20261123_0003_mixed_and_reasons': mixedAndReasons,
   '20261123_0004_analytics_rollups': analyticsRollups,
+  '20261123_0005_weekly_rollups': weeklyRollups,
 };
 
 export type MigrationLog = (message: string) => void;

@@ -107,7 +107,7 @@ export interface BrandCompetitorsTable {
   competitor_id: number;
 }
 
-/** Sums per brand, dimension, key and UTC hour or day: see db/queries/rollups.ts. */
+/** Sums per brand, dimension, key and UTC hour, day or week: see db/queries/rollups.ts. */
 export interface RollupTable {
   brand_id: number;
   dim: string;
@@ -141,6 +141,7 @@ export interface Database {
   brand_competitors: BrandCompetitorsTable;
   rollup_hourly: RollupTable;
   rollup_daily: RollupTable;
+  rollup_weekly: RollupTable;
   rollup_state: { version: number };
 }
 

@@ -26,7 +26,7 @@ export function updateBrand(db: Executor, id: number, patch: BrandUpdate): Promi
 
 export async function deleteBrand(db: Executor, id: number): Promise<boolean> {
   // Its own rollup rows go with it (foreign key); other brands' head-to-head rows against it go here.
-  for (const table of ['rollup_hourly', 'rollup_daily'] as const) {
+  for (const table of ['rollup_hourly', 'rollup_daily', 'rollup_weekly'] as const) {
     await db.deleteFrom(table).where('dim', '=', 'versus').where('key', '=', String(id)).execute();
   }
   const result = await db.deleteFrom('brands').where('id', '=', id).executeTakeFirst();

@@ -1,6 +1,6 @@
 /**
  * Analytics rollups: per brand, dimension ("all", source kind, touchpoint, language, theme, and the
- * other brands a mention names) and UTC hour (`rollup_hourly`) or UTC day (`rollup_daily`), the sums
+ * other brands a mention names) and UTC hour, day and week (`rollup_hourly`, `_daily`, `_weekly`), the sums
  * every figure of the trends, compare and theme endpoints is made of.
  *
  * They are maintained by increments in the transaction that changes the mentions: `+1` for the
@@ -131,10 +131,10 @@ export function factsSql(dim: RollupDim, where: FactsWhere): RawBuilder<unknown>
   return sql`
     select mb.brand_id, ${key} as key, mb.occurred_at as at,
       1 as volume,
-      (m.sentiment_label = 'positive')::int as positive,
-      (m.sentiment_label = 'neutral')::int as neutral,
-      (m.sentiment_label = 'negative')::int as negative,
-      (m.sentiment_label = 'mixed')::int as mixed,
+      coalesce(m.sentiment_label = 'positive', false)::int as positive,
+      coalesce(m.sentiment_label = 'neutral', false)::int as neutral,
+      coalesce(m.sentiment_label = 'negative', false)::int as negative,
+      coalesce(m.sentiment_label = 'mixed', false)::int as mixed,
       (m.sentiment_score is not null)::int as scored,
       coalesce(m.sentiment_score, 0)::float8 as score_sum,
       (m.rating is not null)::int as rated,
@@ -148,8 +148,6 @@ export function factsSql(dim: RollupDim, where: FactsWhere): RawBuilder<unknown>
     where ${sql.join(conditions, sql` and `)}`;
 }
 
-const ROLLUP_TABLES = { hour: 'rollup_hourly', day: 'rollup_daily' } as const;
-
 /** Adds (sign 1) or removes (sign -1) the facts of these mentions, as they are now, to both rollups. */
 export async function applyToRollups(
   db: Executor,
@@ -162,7 +160,7 @@ export async function applyToRollups(
 
 /** Empties the rollups and sums them again from every mention (after an import, or to repair). */
 export async function rebuildRollups(db: Executor): Promise<void> {
-  await sql`truncate rollup_hourly, rollup_daily`.execute(db);
+  await sql`truncate rollup_hourly, rollup_daily, rollup_weekly`.execute(db);
   await addFacts(db, {}, 1);
 }
 
@@ -172,9 +170,10 @@ async function addFacts(db: Executor, where: FactsWhere, sign: 1 | -1): Promise<
     sql` union all `,
   );
   const columns = sql.raw(['brand_id', 'dim', 'key', 'at', ...MEASURES].join(', '));
-  const sums = sql.raw(MEASURES.map((m) => `${sign} * sum(${m})`).join(', '));
-  for (const [unit, table] of Object.entries(ROLLUP_TABLES)) {
-    const updates = sql.raw(
+  const sums = sql.raw(MEASURES.map((m) => `${sign} * sum(${m}) as ${m}`).join(', '));
+  const resum = sql.raw(MEASURES.map((m) => `sum(${m})`).join(', '));
+  const updates = (table: string) =>
+    sql.raw(
       MEASURES.map((m) => {
         const count = SUM_OF[m];
         const added = `${table}.${m} + excluded.${m}`;
@@ -183,22 +182,40 @@ async function addFacts(db: Executor, where: FactsWhere, sign: 1 | -1): Promise<
           : `${m} = case when ${table}.${count} + excluded.${count} = 0 then 0 else ${added} end`;
       }).join(', '),
     );
-    // Rows go in key order, so concurrent writers lock them in the same order (no deadlock).
-    await sql`
-      insert into ${sql.table(table)} (${columns})
-      select brand_id, dim, key, date_trunc(${unit}, at, 'UTC'), ${sums}
+  // The facts are summed once per hour; days and weeks are summed from those hours. Rows go in key order,
+  // so concurrent writers lock them in the same order (no deadlock).
+  await sql`
+    with hourly as (
+      select brand_id, dim, key, date_trunc('hour', at, 'UTC') as at, ${sums}
       from (${facts}) facts
       group by 1, 2, 3, 4
+    ),
+    into_hourly as (
+      insert into rollup_hourly (${columns})
+      select * from hourly order by 1, 2, 3, 4
+      on conflict (brand_id, dim, key, at) do update set ${updates('rollup_hourly')}
+    ),
+    into_daily as (
+      insert into rollup_daily (${columns})
+      select brand_id, dim, key, date_trunc('day', at, 'UTC'), ${resum}
+      from hourly
+      group by 1, 2, 3, 4
       order by 1, 2, 3, 4
-      on conflict (brand_id, dim, key, at) do update set ${updates}`.execute(db);
-  }
+      on conflict (brand_id, dim, key, at) do update set ${updates('rollup_daily')}
+    )
+    insert into rollup_weekly (${columns})
+    select brand_id, dim, key, date_trunc('week', at, 'UTC'), ${resum}
+    from hourly
+    group by 1, 2, 3, 4
+    order by 1, 2, 3, 4
+    on conflict (brand_id, dim, key, at) do update set ${updates('rollup_weekly')}`.execute(db);
 }
 
 /**
  * The rollups' definition (`factsSql` and MEASURES); stored sums made under an older one are rebuilt
  * at migrate time. Bump it with any change to what a mention contributes.
  */
-export const ROLLUPS_VERSION = 1;
+export const ROLLUPS_VERSION = 3;
 
 /** Rebuilds the rollups when they follow an older definition; true when it did. */
 export async function ensureRollups(db: Kysely<Database>): Promise<boolean> {

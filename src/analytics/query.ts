@@ -3,12 +3,7 @@
  * the choice between rollups and raw mentions.
  */
 import { z } from 'zod';
-import {
-  alignRange,
-  type FactSource,
-  listCompetitorIds,
-  type TrendUnit,
-} from '../../db/queries/analytics.ts';
+import { alignRange, type FactSource, type TrendUnit } from '../../db/queries/analytics.ts';
 import { getBrand } from '../../db/queries/brands.ts';
 import type { RollupDim } from '../../db/queries/rollups.ts';
 import type { BrandRow } from '../../db/schema.ts';
@@ -57,13 +52,26 @@ export async function requireBrand(deps: Deps, brandId: number): Promise<BrandRo
   return brand;
 }
 
-/** A brand and its competitors, the brand first. */
+/** A brand and its competitors, the brand first (one query). */
 export async function requirePanel(deps: Deps, brandId: number): Promise<BrandRow[]> {
-  const brand = await requireBrand(deps, brandId);
-  const ids = await listCompetitorIds(deps.db, brandId);
-  const competitors =
-    ids.length === 0 ? [] : await deps.db.selectFrom('brands').selectAll().where('id', 'in', ids).execute();
-  return [brand, ...competitors.sort((a, b) => a.id - b.id)];
+  const rows = await deps.db
+    .selectFrom('brands')
+    .selectAll()
+    .where((eb) =>
+      eb.or([
+        eb('id', '=', brandId),
+        eb(
+          'id',
+          'in',
+          eb.selectFrom('brand_competitors').select('competitor_id').where('brand_id', '=', brandId),
+        ),
+      ]),
+    )
+    .orderBy('id')
+    .execute();
+  const brand = rows.find((b) => b.id === brandId);
+  if (!brand) throw AppError.notFound('brand', brandId);
+  return [brand, ...rows.filter((b) => b.id !== brandId)];
 }
 
 /** A range widened to whole buckets (hours for figures without buckets) and its previous period. */
