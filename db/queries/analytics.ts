@@ -5,7 +5,14 @@
  */
 import { type RawBuilder, sql } from 'kysely';
 import type { Executor } from './brands.ts';
-import { type FactsWhere, factsSql, MEASURES, type Measures, type RollupDim } from './rollups.ts';
+import {
+  type FactsWhere,
+  factsSql,
+  MEASURES,
+  type Measure,
+  type Measures,
+  type RollupDim,
+} from './rollups.ts';
 
 export const TREND_UNITS = ['hour', 'day', 'week', 'month'] as const;
 export type TrendUnit = (typeof TREND_UNITS)[number];
@@ -34,6 +41,7 @@ export async function alignRange(
   db: Executor,
   q: { unit: TrendUnit; timeZone: string; from: Date; to: Date },
 ): Promise<AlignedRange> {
+  if (q.unit === 'hour') return alignHours(db, q);
   const step = `1 ${q.unit}`;
   const result = await sql<{ from: Date; to: Date; buckets: number; previous_from: Date }>`
     with local as (
@@ -52,6 +60,38 @@ export async function alignRange(
     select lf at time zone ${q.timeZone} as from, lt at time zone ${q.timeZone} as to, n as buckets,
       (lf - n * ${step}::interval) at time zone ${q.timeZone} as previous_from
     from counted`.execute(db);
+  const row = result.rows[0];
+  if (!row) throw new Error('alignRange: no row');
+  return { from: row.from, to: row.to, buckets: row.buckets, previousFrom: row.previous_from };
+}
+
+/** The start of the local hour an instant is in: the instant less its local minutes and seconds. */
+function localHourStart(instant: RawBuilder<unknown>, timeZone: string): RawBuilder<unknown> {
+  return sql`(${instant} - make_interval(
+    mins => extract(minute from ${instant} at time zone ${timeZone})::int,
+    secs => extract(second from ${instant} at time zone ${timeZone})))`;
+}
+
+/**
+ * Hours are counted in elapsed time, not on the wall clock: a day that falls back has 25 hourly
+ * buckets (the repeated hour twice), and the previous period is as many real hours.
+ */
+async function alignHours(
+  db: Executor,
+  q: { timeZone: string; from: Date; to: Date },
+): Promise<AlignedRange> {
+  const from = sql`${q.from}::timestamptz`;
+  const to = sql`${q.to}::timestamptz`;
+  const result = await sql<{ from: Date; to: Date; buckets: number; previous_from: Date }>`
+    with floors as (
+      select ${localHourStart(from, q.timeZone)} as f, ${localHourStart(to, q.timeZone)} as t
+    ),
+    bounds as (
+      select f, case when t < ${to} then t + interval '1 hour' else t end as t from floors
+    )
+    select f as from, t as to, ceil(extract(epoch from t - f) / 3600)::int as buckets,
+      f - ceil(extract(epoch from t - f) / 3600)::int * interval '1 hour' as previous_from
+    from bounds`.execute(db);
   const row = result.rows[0];
   if (!row) throw new Error('alignRange: no row');
   return { from: row.from, to: row.to, buckets: row.buckets, previousFrom: row.previous_from };
@@ -195,65 +235,118 @@ export async function bucketSums(
     timeZone: string;
     range: AlignedRange;
     source: FactSource;
+    /** The zone is UTC all year (its days are UTC days). */
+    dailyBuckets?: boolean;
   },
 ): Promise<BucketSums[]> {
   if (q.unit === 'hour' && q.source.kind === 'rollup')
     return hourlyBucketSums(db, { ...q, source: q.source });
   const step = `1 ${q.unit}`;
   const tz = q.timeZone;
-  const facts = hourlyFacts(q.brandIds, q.source, q.range.from, q.range.to);
+  // Days, weeks and months of a zone that is UTC all year are whole UTC days: the daily rollup answers.
+  const daily = q.source.kind === 'rollup' && q.dailyBuckets === true && q.unit !== 'hour';
+  const facts = daily
+    ? rollupRows('rollup_daily', q.brandIds, q.source, sql`at >= ${q.range.from} and at < ${q.range.to}`)
+    : hourlyFacts(q.brandIds, q.source, q.range.from, q.range.to);
+  // Hour buckets are elapsed hours from the range's start; longer ones are local calendar units,
+  // matched on their local start (a day whose midnight is skipped still starts at "00:00").
+  const from = sql`${q.range.from}::timestamptz`;
+  const series =
+    q.unit === 'hour'
+      ? sql`select gs as bucket_start from generate_series(${from},
+          ${q.range.to}::timestamptz - interval '1 microsecond', interval '1 hour') gs`
+      : sql`select gs at time zone ${tz} as bucket_start from generate_series(
+          date_trunc(${q.unit}, ${from} at time zone ${tz}),
+          (${q.range.to}::timestamptz at time zone ${tz}) - interval '1 microsecond',
+          ${step}::interval) gs`;
+  const bucketOf =
+    q.unit === 'hour'
+      ? sql`${from} + floor(extract(epoch from at - ${from}) / 3600) * interval '1 hour'`
+      : sql`date_trunc(${q.unit}, at at time zone ${tz}) at time zone ${tz}`;
   const rows = await jsonRows<BucketSums & { bucket_start: string }>(
     db,
     sql`
-    with series as (
-      select gs as local_start from generate_series(
-        ${q.range.from}::timestamptz at time zone ${tz},
-        (${q.range.to}::timestamptz at time zone ${tz}) - interval '1 microsecond',
-        ${step}::interval) gs
-    ),
+    with series as (${series}),
     agg as (
-      select brand_id, date_trunc(${q.unit}, at at time zone ${tz}) as local_start, ${SUMS}
+      select brand_id, ${bucketOf} as bucket_start, ${SUMS}
       from (${facts}) f
       group by 1, 2
     )
-    select b.brand_id, s.local_start at time zone ${tz} as bucket_start,
+    select b.brand_id, s.bucket_start,
       ${sql.raw(MEASURES.map((m) => `coalesce(a.${m}, 0) as ${m}`).join(', '))}
     from unnest(${[...q.brandIds]}::int[]) as b(brand_id)
     cross join series s
-    left join agg a on a.brand_id = b.brand_id and a.local_start = s.local_start`,
+    left join agg a on a.brand_id = b.brand_id and a.bucket_start = s.bucket_start`,
     'r.brand_id, r.bucket_start',
   );
   return rows.map((r) => ({ ...r, bucket_start: new Date(r.bucket_start) }));
 }
 
+/** Measures a bucket series carries (head-to-head counts are not per bucket; aspects only for themes). */
+function seriesMeasures(dim: RollupDim): Measure[] {
+  return MEASURES.filter(
+    (m) => m !== 'wins' && m !== 'losses' && (dim === 'theme' || !m.startsWith('aspect')),
+  );
+}
+
 /**
  * Hourly buckets straight from the hourly rollup (a whole-hour zone's hours are UTC hours), the
- * empty ones filled in here.
+ * empty ones filled in here. Thousands of rows come back as one JSON array of number arrays, which
+ * PostgreSQL writes and Node reads far faster than rows or JSON objects.
  */
 async function hourlyBucketSums(
   db: Executor,
   q: { brandIds: readonly number[]; range: AlignedRange; source: Extract<FactSource, { kind: 'rollup' }> },
 ): Promise<BucketSums[]> {
-  const rows = await jsonRows<Measures & { brand_id: number; at: string }>(
-    db,
-    sql`select brand_id, at, ${MEASURE_LIST} from (${hourlyFacts(q.brandIds, q.source, q.range.from, q.range.to)}) f`,
-    'r.brand_id, r.at',
-  );
-  const byKey = new Map<string, Measures>();
-  for (const row of rows) {
-    const key = `${row.brand_id}@${Date.parse(row.at)}`;
-    const known = byKey.get(key);
-    if (known) for (const m of MEASURES) known[m] += row[m];
-    else byKey.set(key, row);
+  const measures = seriesMeasures(q.source.dim);
+  const values = sql.raw(['brand_id', '(extract(epoch from at) * 1000)::bigint', ...measures].join(', '));
+  // '[[b,t,…],[b,t,…]]': JSON.parse reads numbers natively, several times faster than splitting text.
+  const result = await sql<{ rows: string | null }>`
+    select '[[' || string_agg(concat_ws(',', ${values}), '],[') || ']]' as rows
+    from (${hourlyFacts(q.brandIds, q.source, q.range.from, q.range.to)}) f`.execute(db);
+  const byBrand = new Map<number, Map<number, number[]>>();
+  for (const numbers of JSON.parse(result.rows[0]?.rows ?? '[]') as number[][]) {
+    const brand = numbers[0] as number;
+    const at = numbers[1] as number;
+    let hours = byBrand.get(brand);
+    if (!hours) {
+      hours = new Map();
+      byBrand.set(brand, hours);
+    }
+    const known = hours.get(at);
+    if (known) for (let i = 2; i < numbers.length; i++) known[i] = (known[i] ?? 0) + (numbers[i] ?? 0);
+    else hours.set(at, numbers);
   }
   const out: BucketSums[] = [];
-  const zero = Object.fromEntries(MEASURES.map((m) => [m, 0])) as Measures;
+  const slot = new Map(measures.map((m, i) => [m, i + 2]));
+  const get = (numbers: number[] | undefined, m: Measure) => {
+    const i = slot.get(m);
+    return numbers === undefined || i === undefined ? 0 : (numbers[i] as number);
+  };
   for (const brandId of q.brandIds) {
+    const hours = byBrand.get(brandId);
     for (let at = q.range.from.getTime(); at < q.range.to.getTime(); at += HOUR_MS) {
-      const sums = byKey.get(`${brandId}@${at}`) ?? zero;
-      const bucket = { brand_id: brandId, bucket_start: new Date(at) } as BucketSums;
-      for (const m of MEASURES) bucket[m] = sums[m];
-      out.push(bucket);
+      const n = hours?.get(at);
+      out.push({
+        brand_id: brandId,
+        bucket_start: new Date(at),
+        volume: get(n, 'volume'),
+        positive: get(n, 'positive'),
+        neutral: get(n, 'neutral'),
+        negative: get(n, 'negative'),
+        mixed: get(n, 'mixed'),
+        scored: get(n, 'scored'),
+        score_sum: get(n, 'score_sum'),
+        rated: get(n, 'rated'),
+        rating_sum: get(n, 'rating_sum'),
+        rating_high: get(n, 'rating_high'),
+        aspect_scored: get(n, 'aspect_scored'),
+        aspect_sum: get(n, 'aspect_sum'),
+        aspect_positive: get(n, 'aspect_positive'),
+        aspect_negative: get(n, 'aspect_negative'),
+        wins: 0,
+        losses: 0,
+      });
     }
   }
   return out;

@@ -124,8 +124,9 @@ export function factsSql(dim: RollupDim, where: FactsWhere): RawBuilder<unknown>
     case 'versus':
       key = sql`ob.brand_id::text`;
       join = sql`join mention_brands ob on ob.mention_id = mb.mention_id and ob.brand_id <> mb.brand_id`;
-      versus = sql`coalesce(mb.sentiment_score - ob.sentiment_score > ${VERSUS_MARGIN}, false)::int as wins,
-        coalesce(ob.sentiment_score - mb.sentiment_score > ${VERSUS_MARGIN}, false)::int as losses`;
+      // Stances are kept to 3 decimals: compare them so, or float noise decides ties.
+      versus = sql`coalesce(round((mb.sentiment_score - ob.sentiment_score)::numeric, 3) > ${VERSUS_MARGIN}, false)::int as wins,
+        coalesce(round((ob.sentiment_score - mb.sentiment_score)::numeric, 3) > ${VERSUS_MARGIN}, false)::int as losses`;
       break;
   }
   return sql`
@@ -215,7 +216,7 @@ async function addFacts(db: Executor, where: FactsWhere, sign: 1 | -1): Promise<
  * The rollups' definition (`factsSql` and MEASURES); stored sums made under an older one are rebuilt
  * at migrate time. Bump it with any change to what a mention contributes.
  */
-export const ROLLUPS_VERSION = 3;
+export const ROLLUPS_VERSION = 4;
 
 /** Rebuilds the rollups when they follow an older definition; true when it did. */
 export async function ensureRollups(db: Kysely<Database>): Promise<boolean> {

@@ -9,7 +9,7 @@ import type { RollupDim } from '../../db/queries/rollups.ts';
 import type { BrandRow } from '../../db/schema.ts';
 import type { Deps } from '../deps.ts';
 import { AppError } from '../errors.ts';
-import { hasWholeHourOffsets, InstantInput, isWholeHourRange, resolveInstant } from './time.ts';
+import { hasWholeHourOffsets, InstantInput, isUtcAllYear, isWholeHourRange, resolveInstant } from './time.ts';
 
 export const DAY_MS = 24 * 3600 * 1000;
 
@@ -82,7 +82,7 @@ export async function alignedRange(
   const range = await alignRange(deps.db, q);
   // Rollups hold UTC hours: they answer when every bucket edge is a whole UTC hour.
   const rollups = hasWholeHourOffsets(q.timeZone) && isWholeHourRange(range.previousFrom, range.to);
-  return { ...range, rollups };
+  return { ...range, rollups, dailyBuckets: isUtcAllYear(q.timeZone) };
 }
 
 const FILTER_DIMS = [

@@ -44,6 +44,10 @@ export function startOfLocalDate(date: string, timeZone: string): Date {
   // Two passes settle the offset across a DST change at midnight.
   let instant = wallClock - zoneOffsetMs(wallClock, timeZone);
   instant = wallClock - zoneOffsetMs(instant, timeZone);
+  // A day whose midnight is skipped (clocks jump 00:00 → 01:00) starts at the jump: the instant found
+  // reads as the evening before, so move on by what is missing.
+  const reads = instant + zoneOffsetMs(instant, timeZone);
+  if (reads < wallClock) instant += wallClock - reads;
   return new Date(instant);
 }
 
@@ -54,6 +58,7 @@ export function resolveInstant(value: string | Date, timeZone: string): Date {
 }
 
 const wholeHourZones = new Map<string, boolean>();
+const utcZones = new Map<string, boolean>();
 const SAMPLE_FROM = Date.UTC(1970, 0, 1);
 const SAMPLE_TO = Date.UTC(2045, 0, 1);
 
@@ -72,6 +77,18 @@ export function hasWholeHourOffsets(timeZone: string): boolean {
   }
   wholeHourZones.set(timeZone, whole);
   return whole;
+}
+
+/** Whether a time zone is UTC at every instant between 1970 and 2045 (UTC, Etc/UTC, Africa/Abidjan…). */
+export function isUtcAllYear(timeZone: string): boolean {
+  const known = utcZones.get(timeZone);
+  if (known !== undefined) return known;
+  let utc = true;
+  for (let at = SAMPLE_FROM; at < SAMPLE_TO && utc; at += 10 * 86_400_000) {
+    if (zoneOffsetMs(at, timeZone) !== 0) utc = false;
+  }
+  utcZones.set(timeZone, utc);
+  return utc;
 }
 
 /** Whether [from, to) can be read from the rollups: UTC hours at both ends, before 2045. */

@@ -93,7 +93,14 @@ export async function getSentimentTrend({
   const source = chooseSource('all', q.filters, range.rollups);
   const brandIds = [q.brandId];
   const [rows, previousRows] = await Promise.all([
-    bucketSums(deps.db, { brandIds, unit: q.interval, timeZone: q.timeZone, range, source }),
+    bucketSums(deps.db, {
+      brandIds,
+      unit: q.interval,
+      timeZone: q.timeZone,
+      range,
+      source,
+      dailyBuckets: range.dailyBuckets,
+    }),
     keySums(deps.db, { brandIds, source, from: range.previousFrom, to: range.from }),
   ]);
   const withAspect = q.filters.theme !== undefined;
@@ -172,7 +179,14 @@ export async function compareBrands({
   const source = chooseSource('all', q.filters, range.rollups);
   const versus = chooseSource('versus', q.filters, range.rollups);
   const [rows, previousRows, versusRows] = await Promise.all([
-    bucketSums(deps.db, { brandIds: ids, unit: q.interval, timeZone: q.timeZone, range, source }),
+    bucketSums(deps.db, {
+      brandIds: ids,
+      unit: q.interval,
+      timeZone: q.timeZone,
+      range,
+      source,
+      dailyBuckets: range.dailyBuckets,
+    }),
     keySums(deps.db, { brandIds: ids, source, from: range.previousFrom, to: range.from }),
     keySums(deps.db, {
       brandIds: ids,
@@ -369,5 +383,6 @@ export function winnerOf(brands: ReadonlyArray<{ brandId: number; stance: number
   if (scored.length < 2) return null;
   const sorted = [...scored].sort((a, b) => b.stance - a.stance);
   const [top, next] = sorted as [(typeof sorted)[0], (typeof sorted)[0]];
-  return top.stance - next.stance > VERSUS_MARGIN ? top.brandId : null;
+  // Stances are kept to 3 decimals: compare them so (as the rollups do).
+  return Math.round((top.stance - next.stance) * 1000) / 1000 > VERSUS_MARGIN ? top.brandId : null;
 }
