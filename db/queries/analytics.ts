@@ -135,12 +135,9 @@ function hourlyFacts(
   source: FactSource,
   from: Date,
   to: Date,
-  keys?: readonly string[],
 ): RawBuilder<unknown> {
-  if (source.kind === 'raw') {
-    return factsSql(source.dim, { ...source.where, brandIds, from, to });
-  }
-  return rollupRows('rollup_hourly', brandIds, { ...source, keys }, sql`at >= ${from} and at < ${to}`);
+  if (source.kind === 'raw') return factsSql(source.dim, { ...source.where, brandIds, from, to });
+  return rollupRows('rollup_hourly', brandIds, source, sql`at >= ${from} and at < ${to}`);
 }
 
 const DAY_MS = 86_400_000;

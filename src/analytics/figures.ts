@@ -50,11 +50,11 @@ function ratio(part: number, whole: number): number | null {
   return whole > 0 ? round(part / whole) : null;
 }
 
-export function zeroMeasures(): Measures {
+function zeroMeasures(): Measures {
   return Object.fromEntries(MEASURES.map((m) => [m, 0])) as Measures;
 }
 
-export function addMeasures(into: Measures, add: Measures): Measures {
+function addMeasures(into: Measures, add: Measures): Measures {
   for (const m of MEASURES) into[m] += add[m];
   return into;
 }

@@ -3,7 +3,13 @@
  * the choice between rollups and raw mentions.
  */
 import { z } from 'zod';
-import { alignRange, type FactSource, type TrendUnit } from '../../db/queries/analytics.ts';
+import {
+  alignRange,
+  type FactSource,
+  type KeySums,
+  keySums,
+  type TrendUnit,
+} from '../../db/queries/analytics.ts';
 import { getBrand } from '../../db/queries/brands.ts';
 import type { RollupDim } from '../../db/queries/rollups.ts';
 import type { BrandRow } from '../../db/schema.ts';
@@ -83,6 +89,22 @@ export async function alignedRange(
   // Rollups hold UTC hours: they answer when every bucket edge is a whole UTC hour.
   const rollups = hasWholeHourOffsets(q.timeZone) && isWholeHourRange(range.previousFrom, range.to);
   return { ...range, rollups, dailyBuckets: isUtcAllYear(q.timeZone) };
+}
+
+/** The previous period's sums of the keys in `current`, by key. */
+export async function previousByKey(
+  deps: Deps,
+  q: { brandIds: readonly number[]; source: FactSource; range: { previousFrom: Date; from: Date } },
+  current: readonly KeySums[],
+): Promise<Map<string, KeySums>> {
+  const rows = await keySums(deps.db, {
+    brandIds: q.brandIds,
+    source: q.source,
+    from: q.range.previousFrom,
+    to: q.range.from,
+    keys: current.map((r) => r.key),
+  });
+  return new Map(rows.map((r) => [r.key, r]));
 }
 
 const FILTER_DIMS = [

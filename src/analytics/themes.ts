@@ -15,6 +15,7 @@ import {
   FilterFields,
   type Filters,
   filtersOf,
+  previousByKey,
   RangeFields,
   requireBrand,
   requirePanel,
@@ -93,14 +94,7 @@ export async function getTopThemes({
     keySums(deps.db, { brandIds, source, from: range.from, to: range.to, top: q.limit }),
     keySums(deps.db, { brandIds, source: all, from: range.from, to: range.to }),
   ]);
-  const previous = await keySums(deps.db, {
-    brandIds,
-    source,
-    from: range.previousFrom,
-    to: range.from,
-    keys: current.map((r) => r.key),
-  });
-  const before = new Map(previous.map((r) => [r.key, r]));
+  const before = await previousByKey(deps, { brandIds, source, range }, current);
   const volume = sumMeasures(total).volume;
   return {
     brandId: q.brandId,
@@ -168,14 +162,7 @@ export async function getEmergingThemes({
   const current = (
     await keySums(deps.db, { brandIds, source, from: range.from, to: range.to, top: EMERGING_CANDIDATES })
   ).filter((r) => r.volume >= q.minCount);
-  const previous = await keySums(deps.db, {
-    brandIds,
-    source,
-    from: range.previousFrom,
-    to: range.from,
-    keys: current.map((r) => r.key),
-  });
-  const before = new Map(previous.map((r) => [r.key, r]));
+  const before = await previousByKey(deps, { brandIds, source, range }, current);
   const themes: EmergingTheme[] = [];
   for (const row of current) {
     const prior = before.get(row.key);

@@ -57,38 +57,43 @@ export function resolveInstant(value: string | Date, timeZone: string): Date {
   return /^\d{4}-\d{2}-\d{2}$/.test(value) ? startOfLocalDate(value, timeZone) : new Date(value);
 }
 
-const wholeHourZones = new Map<string, boolean>();
-const utcZones = new Map<string, boolean>();
 const SAMPLE_FROM = Date.UTC(1970, 0, 1);
 const SAMPLE_TO = Date.UTC(2045, 0, 1);
 
+type ZoneProfile = { wholeHours: boolean; alwaysUtc: boolean };
+const profiles = new Map<string, ZoneProfile>();
+
+/**
+ * A zone's offsets from UTC between 1970 and 2045, sampled every 10 days (offsets hold for months at
+ * a time): whether each was a whole number of hours, and whether each was zero. Cached per zone.
+ */
+function zoneProfile(timeZone: string): ZoneProfile {
+  let profile = profiles.get(timeZone);
+  if (!profile) {
+    profile = { wholeHours: true, alwaysUtc: true };
+    for (let at = SAMPLE_FROM; at < SAMPLE_TO && profile.wholeHours; at += 10 * 86_400_000) {
+      const offset = zoneOffsetMs(at, timeZone);
+      if (offset % 3_600_000 !== 0) profile.wholeHours = false;
+      if (offset !== 0) profile.alwaysUtc = false;
+    }
+    if (!profile.wholeHours) profile.alwaysUtc = false;
+    profiles.set(timeZone, profile);
+  }
+  return profile;
+}
+
 /**
  * Whether a time zone's offset from UTC has been a whole number of hours at every instant between
- * 1970 and 2045 (sampled every 10 days: offsets hold for months at a time). Such a zone's hours,
- * days, weeks and months all start on a whole UTC hour, so hourly rollups can answer for it;
- * Asia/Kolkata (+5:30) or Australia/Lord_Howe (+10:30 in winter) cannot.
+ * 1970 and 2045. Such a zone's hours, days, weeks and months all start on a whole UTC hour, so hourly
+ * rollups can answer for it; Asia/Kolkata (+5:30) or Australia/Lord_Howe (+10:30 in winter) cannot.
  */
 export function hasWholeHourOffsets(timeZone: string): boolean {
-  const known = wholeHourZones.get(timeZone);
-  if (known !== undefined) return known;
-  let whole = true;
-  for (let at = SAMPLE_FROM; at < SAMPLE_TO && whole; at += 10 * 86_400_000) {
-    if (zoneOffsetMs(at, timeZone) % 3_600_000 !== 0) whole = false;
-  }
-  wholeHourZones.set(timeZone, whole);
-  return whole;
+  return zoneProfile(timeZone).wholeHours;
 }
 
 /** Whether a time zone is UTC at every instant between 1970 and 2045 (UTC, Etc/UTC, Africa/Abidjan…). */
 export function isUtcAllYear(timeZone: string): boolean {
-  const known = utcZones.get(timeZone);
-  if (known !== undefined) return known;
-  let utc = true;
-  for (let at = SAMPLE_FROM; at < SAMPLE_TO && utc; at += 10 * 86_400_000) {
-    if (zoneOffsetMs(at, timeZone) !== 0) utc = false;
-  }
-  utcZones.set(timeZone, utc);
-  return utc;
+  return zoneProfile(timeZone).alwaysUtc;
 }
 
 /** Whether [from, to) can be read from the rollups: UTC hours at both ends, before 2045. */

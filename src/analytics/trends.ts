@@ -33,6 +33,7 @@ import {
   FilterFields,
   type Filters,
   filtersOf,
+  previousByKey,
   RangeFields,
   requireBrand,
   requirePanel,
@@ -289,14 +290,7 @@ export async function getBreakdown({
   const source = chooseSource(q.by, q.filters, range.rollups);
   const brandIds = [q.brandId];
   const current = await keySums(deps.db, { brandIds, source, from: range.from, to: range.to });
-  const previousRows = await keySums(deps.db, {
-    brandIds,
-    source,
-    from: range.previousFrom,
-    to: range.from,
-    keys: current.map((r) => r.key),
-  });
-  const previousByKey = new Map(previousRows.map((r) => [r.key, figures(r)]));
+  const before = await previousByKey(deps, { brandIds, source, range }, current);
   const empty = figures(sumMeasures([]));
   return {
     brandId: q.brandId,
@@ -307,7 +301,8 @@ export async function getBreakdown({
     previous: { from: range.previousFrom, to: range.from },
     rows: current.map((r) => {
       const now = figures(r);
-      const previous = previousByKey.get(r.key) ?? empty;
+      const prior = before.get(r.key);
+      const previous = prior ? figures(prior) : empty;
       return { key: r.key === '' ? null : r.key, ...now, previous, change: change(now, previous) };
     }),
   };

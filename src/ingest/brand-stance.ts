@@ -56,10 +56,12 @@ function compare(before: string, between: string): Comparison | null {
 
 type Found = { brandId: number; index: number; end: number };
 
-function firstMention(text: string, brand: StanceBrand): Found | null {
+type Patterns = { brandId: number; patterns: RegExp[] };
+
+function firstMention(text: string, brand: Patterns): Found | null {
   let best: Found | null = null;
-  for (const term of brand.terms) {
-    const match = termPattern(term).exec(text);
+  for (const pattern of brand.patterns) {
+    const match = pattern.exec(text);
     if (match && (best === null || match.index < best.index)) {
       best = { brandId: brand.brandId, index: match.index, end: match.index + match[0].length };
     }
@@ -83,8 +85,9 @@ export function brandStances(
     entry.count += 1;
     sums.set(brandId, entry);
   };
+  const compiled = brands.map((b) => ({ brandId: b.brandId, patterns: b.terms.map(termPattern) }));
   for (const sentence of sentences) {
-    const found = brands
+    const found = compiled
       .map((brand) => firstMention(sentence.text, brand))
       .filter((f): f is Found => f !== null)
       .sort((a, b) => a.index - b.index);
