@@ -49,7 +49,8 @@ export async function alignRange(
         ${q.to}::timestamptz at time zone ${q.timeZone} as lt
     ),
     bounds as (
-      select lf, case when date_trunc(${q.unit}, lt) < lt
+      -- Compared as instants: a day whose midnight is skipped starts after its local 00:00.
+      select lf, case when date_trunc(${q.unit}, lt) at time zone ${q.timeZone} < ${q.to}::timestamptz
         then date_trunc(${q.unit}, lt) + ${step}::interval else date_trunc(${q.unit}, lt) end as lt
       from local
     ),
@@ -252,10 +253,10 @@ export async function bucketSums(
     q.unit === 'hour'
       ? sql`select gs as bucket_start from generate_series(${from},
           ${q.range.to}::timestamptz - interval '1 microsecond', interval '1 hour') gs`
-      : sql`select gs at time zone ${tz} as bucket_start from generate_series(
+      : sql`select * from (select gs at time zone ${tz} as bucket_start from generate_series(
           date_trunc(${q.unit}, ${from} at time zone ${tz}),
-          (${q.range.to}::timestamptz at time zone ${tz}) - interval '1 microsecond',
-          ${step}::interval) gs`;
+          ${q.range.to}::timestamptz at time zone ${tz},
+          ${step}::interval) gs) s where bucket_start < ${q.range.to}::timestamptz`;
   const bucketOf =
     q.unit === 'hour'
       ? sql`${from} + floor(extract(epoch from at - ${from}) / 3600) * interval '1 hour'`

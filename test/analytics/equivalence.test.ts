@@ -1085,5 +1085,16 @@ describe('analytics answers equal plain SQL over the raw mentions', () => {
       '01:00 local, matches none of the sums (labelled 00:00) and comes out empty';
     expect(starts(sunday), seriesBug).toEqual(['2026-09-06T04:00:00.000Z']);
     expect(volumes(sunday), seriesBug).toEqual([1]);
+
+    // A range ending on that date ends at its first instant: Saturday alone, not Sunday too.
+    const saturday = await trend(acme, {
+      interval: 'day',
+      from: '2026-09-05',
+      to: '2026-09-06',
+      tz: 'America/Santiago',
+    });
+    expect(saturday.to).toBe('2026-09-06T04:00:00.000Z');
+    expect(starts(saturday)).toEqual(['2026-09-05T04:00:00.000Z']);
+    expect(volumes(saturday)).toEqual([1]);
   });
 });
