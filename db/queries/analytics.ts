@@ -206,7 +206,8 @@ function rangeFacts(
   );
 }
 
-export type BucketSums = Measures & { brand_id: number; bucket_start: Date };
+/** `bucket_start` in epoch milliseconds. */
+export type BucketSums = Measures & { brand_id: number; bucket_start: number };
 
 /**
  * Rows come back as one JSON text (`json_agg`): thousands of buckets parse in a fraction of the time
@@ -277,7 +278,7 @@ export async function bucketSums(
     left join agg a on a.brand_id = b.brand_id and a.bucket_start = s.bucket_start`,
     'r.brand_id, r.bucket_start',
   );
-  return rows.map((r) => ({ ...r, bucket_start: new Date(r.bucket_start) }));
+  return rows.map((r) => ({ ...r, bucket_start: Date.parse(r.bucket_start) }));
 }
 
 /** Measures a bucket series carries (head-to-head counts are not per bucket; aspects only for themes). */
@@ -297,51 +298,49 @@ async function hourlyBucketSums(
   q: { brandIds: readonly number[]; range: AlignedRange; source: Extract<FactSource, { kind: 'rollup' }> },
 ): Promise<BucketSums[]> {
   const measures = seriesMeasures(q.source.dim);
-  const values = sql.raw(['brand_id', '(extract(epoch from at) * 1000)::bigint', ...measures].join(', '));
+  const values = sql.raw(['brand_id', "(date_part('epoch', at) * 1000)::bigint", ...measures].join(', '));
   // '[[b,t,…],[b,t,…]]': JSON.parse reads numbers natively, several times faster than splitting text.
   const result = await sql<{ rows: string | null }>`
     select '[[' || string_agg(concat_ws(',', ${values}), '],[') || ']]' as rows
     from (${hourlyFacts(q.brandIds, q.source, q.range.from, q.range.to)}) f`.execute(db);
-  const byBrand = new Map<number, Map<number, number[]>>();
+  const from = q.range.from.getTime();
+  const hours = Math.round((q.range.to.getTime() - from) / HOUR_MS);
+  // Per brand, one slot per hour of the range: [brand, at, ...measures] or empty.
+  const byBrand = new Map(q.brandIds.map((id) => [id, new Array<number[] | undefined>(hours)]));
   for (const numbers of JSON.parse(result.rows[0]?.rows ?? '[]') as number[][]) {
-    const brand = numbers[0] as number;
-    const at = numbers[1] as number;
-    let hours = byBrand.get(brand);
-    if (!hours) {
-      hours = new Map();
-      byBrand.set(brand, hours);
-    }
-    const known = hours.get(at);
+    const slots = byBrand.get(numbers[0] as number);
+    const hour = ((numbers[1] as number) - from) / HOUR_MS;
+    if (slots === undefined || !(hour >= 0 && hour < hours)) continue;
+    const known = slots[hour];
     if (known) for (let i = 2; i < numbers.length; i++) known[i] = (known[i] ?? 0) + (numbers[i] ?? 0);
-    else hours.set(at, numbers);
+    else slots[hour] = numbers;
   }
+  // Positions of the measures in a row; absent ones (not carried by this dimension) read as 0.
+  const at = Object.fromEntries(measures.map((m, i) => [m, i + 2])) as Partial<Record<Measure, number>>;
+  const read = (n: number[] | undefined, i: number | undefined) =>
+    n === undefined || i === undefined ? 0 : (n[i] as number);
   const out: BucketSums[] = [];
-  const slot = new Map(measures.map((m, i) => [m, i + 2]));
-  const get = (numbers: number[] | undefined, m: Measure) => {
-    const i = slot.get(m);
-    return numbers === undefined || i === undefined ? 0 : (numbers[i] as number);
-  };
   for (const brandId of q.brandIds) {
-    const hours = byBrand.get(brandId);
-    for (let at = q.range.from.getTime(); at < q.range.to.getTime(); at += HOUR_MS) {
-      const n = hours?.get(at);
+    const slots = byBrand.get(brandId) as Array<number[] | undefined>;
+    for (let hour = 0; hour < hours; hour++) {
+      const n = slots[hour];
       out.push({
         brand_id: brandId,
-        bucket_start: new Date(at),
-        volume: get(n, 'volume'),
-        positive: get(n, 'positive'),
-        neutral: get(n, 'neutral'),
-        negative: get(n, 'negative'),
-        mixed: get(n, 'mixed'),
-        scored: get(n, 'scored'),
-        score_sum: get(n, 'score_sum'),
-        rated: get(n, 'rated'),
-        rating_sum: get(n, 'rating_sum'),
-        rating_high: get(n, 'rating_high'),
-        aspect_scored: get(n, 'aspect_scored'),
-        aspect_sum: get(n, 'aspect_sum'),
-        aspect_positive: get(n, 'aspect_positive'),
-        aspect_negative: get(n, 'aspect_negative'),
+        bucket_start: from + hour * HOUR_MS,
+        volume: read(n, at.volume),
+        positive: read(n, at.positive),
+        neutral: read(n, at.neutral),
+        negative: read(n, at.negative),
+        mixed: read(n, at.mixed),
+        scored: read(n, at.scored),
+        score_sum: read(n, at.score_sum),
+        rated: read(n, at.rated),
+        rating_sum: read(n, at.rating_sum),
+        rating_high: read(n, at.rating_high),
+        aspect_scored: read(n, at.aspect_scored),
+        aspect_sum: read(n, at.aspect_sum),
+        aspect_positive: read(n, at.aspect_positive),
+        aspect_negative: read(n, at.aspect_negative),
         wins: 0,
         losses: 0,
       });

@@ -2,7 +2,7 @@
  * The figures brand teams read, derived from rollup sums (MEASURES) the same way everywhere: trends,
  * comparisons, breakdowns and themes.
  */
-import { MEASURES, type Measures } from '../../db/queries/rollups.ts';
+import type { Measures } from '../../db/queries/rollups.ts';
 
 export type Figures = {
   volume: number;
@@ -50,19 +50,48 @@ function ratio(part: number, whole: number): number | null {
   return whole > 0 ? round(part / whole) : null;
 }
 
-function zeroMeasures(): Measures {
-  return Object.fromEntries(MEASURES.map((m) => [m, 0])) as Measures;
-}
-
-function addMeasures(into: Measures, add: Measures): Measures {
-  for (const m of MEASURES) into[m] += add[m];
-  return into;
-}
-
+/**
+ * Every measure spelled out (the type checker holds it to MEASURES): a loop over MEASURES with
+ * computed keys was a tenth of an hourly trend's time.
+ */
 export function sumMeasures(rows: Iterable<Measures>): Measures {
-  const total = zeroMeasures();
-  for (const row of rows) addMeasures(total, row);
-  return total;
+  const t: Measures = {
+    volume: 0,
+    positive: 0,
+    neutral: 0,
+    negative: 0,
+    mixed: 0,
+    scored: 0,
+    score_sum: 0,
+    rated: 0,
+    rating_sum: 0,
+    rating_high: 0,
+    aspect_scored: 0,
+    aspect_sum: 0,
+    aspect_positive: 0,
+    aspect_negative: 0,
+    wins: 0,
+    losses: 0,
+  };
+  for (const r of rows) {
+    t.volume += r.volume;
+    t.positive += r.positive;
+    t.neutral += r.neutral;
+    t.negative += r.negative;
+    t.mixed += r.mixed;
+    t.scored += r.scored;
+    t.score_sum += r.score_sum;
+    t.rated += r.rated;
+    t.rating_sum += r.rating_sum;
+    t.rating_high += r.rating_high;
+    t.aspect_scored += r.aspect_scored;
+    t.aspect_sum += r.aspect_sum;
+    t.aspect_positive += r.aspect_positive;
+    t.aspect_negative += r.aspect_negative;
+    t.wins += r.wins;
+    t.losses += r.losses;
+  }
+  return t;
 }
 
 export function figures(m: Measures): Figures {

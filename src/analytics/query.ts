@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import {
+  type AlignedRange,
   alignRange,
   type FactSource,
   type KeySums,
@@ -15,9 +16,16 @@ import type { RollupDim } from '../../db/queries/rollups.ts';
 import type { BrandRow } from '../../db/schema.ts';
 import type { Deps } from '../deps.ts';
 import { AppError } from '../errors.ts';
-import { hasWholeHourOffsets, InstantInput, isUtcAllYear, isWholeHourRange, resolveInstant } from './time.ts';
-
-export const DAY_MS = 24 * 3600 * 1000;
+import {
+  DAY_MS,
+  HOUR_MS,
+  hasWholeHourOffsets,
+  InstantInput,
+  isUtcAllYear,
+  isWholeHourRange,
+  resolveInstant,
+  zoneOffsetMs,
+} from './time.ts';
 
 const FilterValue = z.string().trim().min(1).max(100);
 
@@ -52,10 +60,19 @@ export function resolveRange(
   return { from, to };
 }
 
-export async function requireBrand(deps: Deps, brandId: number): Promise<BrandRow> {
+async function requireBrand(deps: Deps, brandId: number): Promise<BrandRow> {
   const brand = await getBrand(deps.db, brandId);
   if (!brand) throw AppError.notFound('brand', brandId);
   return brand;
+}
+
+/**
+ * `work` run while the brand is looked up, rather than after (one round trip less on every call);
+ * a brand that does not exist still answers 404, whatever `work` found.
+ */
+export async function withBrand<T>(deps: Deps, brandId: number, work: () => Promise<T>): Promise<T> {
+  const [, result] = await Promise.all([requireBrand(deps, brandId), work()]);
+  return result;
 }
 
 /** A brand and its competitors, the brand first (one query). */
@@ -81,11 +98,36 @@ export async function requirePanel(deps: Deps, brandId: number): Promise<BrandRo
 }
 
 /** A range widened to whole buckets (hours for figures without buckets) and its previous period. */
+/** Whether an offset is a whole number of hours (and a real one: at most a day either way). */
+function isWholeHourOffset(at: Date, timeZone: string): boolean {
+  const offset = zoneOffsetMs(at.getTime(), timeZone);
+  return offset % HOUR_MS === 0 && Math.abs(offset) <= DAY_MS;
+}
+
+/**
+ * `alignRange` for hour buckets without a round trip, when the zone's offset at both ends is a whole
+ * number of hours: the local minutes and seconds are then the UTC ones, so local hours start on UTC
+ * hours. Undefined otherwise (Asia/Kolkata, Lord Howe in winter), for the database to work out.
+ */
+export function alignWholeHours(q: { timeZone: string; from: Date; to: Date }): AlignedRange | undefined {
+  if (!isWholeHourOffset(q.from, q.timeZone) || !isWholeHourOffset(q.to, q.timeZone)) return undefined;
+  const from = Math.floor(q.from.getTime() / HOUR_MS) * HOUR_MS;
+  const floorTo = Math.floor(q.to.getTime() / HOUR_MS) * HOUR_MS;
+  const to = floorTo < q.to.getTime() ? floorTo + HOUR_MS : floorTo;
+  const buckets = (to - from) / HOUR_MS;
+  return {
+    from: new Date(from),
+    to: new Date(to),
+    buckets,
+    previousFrom: new Date(from - buckets * HOUR_MS),
+  };
+}
+
 export async function alignedRange(
   deps: Deps,
   q: { unit: TrendUnit; timeZone: string; from: Date; to: Date },
 ) {
-  const range = await alignRange(deps.db, q);
+  const range = (q.unit === 'hour' ? alignWholeHours(q) : undefined) ?? (await alignRange(deps.db, q));
   // Rollups hold UTC hours: they answer when every bucket edge is a whole UTC hour.
   const rollups = hasWholeHourOffsets(q.timeZone) && isWholeHourRange(range.previousFrom, range.to);
   return { ...range, rollups, dailyBuckets: isUtcAllYear(q.timeZone) };

@@ -17,9 +17,9 @@ import {
   filtersOf,
   previousByKey,
   RangeFields,
-  requireBrand,
   requirePanel,
   resolveRange,
+  withBrand,
 } from './query.ts';
 
 const { theme: _theme, ...ThemeFilterFields } = FilterFields;
@@ -87,23 +87,24 @@ export async function getTopThemes({
   themes: ThemeStat[];
 }> {
   const q = parseInput(ThemesInput, input, 'themes query');
-  await requireBrand(deps, q.brandId);
-  const { range, source, all } = await themeRanges(deps, q);
-  const brandIds = [q.brandId];
-  const [current, total] = await Promise.all([
-    keySums(deps.db, { brandIds, source, from: range.from, to: range.to, top: q.limit }),
-    keySums(deps.db, { brandIds, source: all, from: range.from, to: range.to }),
-  ]);
-  const before = await previousByKey(deps, { brandIds, source, range }, current);
-  const volume = sumMeasures(total).volume;
-  return {
-    brandId: q.brandId,
-    filters: q.filters,
-    from: range.from,
-    to: range.to,
-    previous: { from: range.previousFrom, to: range.from },
-    themes: current.map((row) => themeStat(row, before.get(row.key), volume)),
-  };
+  return withBrand(deps, q.brandId, async () => {
+    const { range, source, all } = await themeRanges(deps, q);
+    const brandIds = [q.brandId];
+    const [current, total] = await Promise.all([
+      keySums(deps.db, { brandIds, source, from: range.from, to: range.to, top: q.limit }),
+      keySums(deps.db, { brandIds, source: all, from: range.from, to: range.to }),
+    ]);
+    const before = await previousByKey(deps, { brandIds, source, range }, current);
+    const volume = sumMeasures(total).volume;
+    return {
+      brandId: q.brandId,
+      filters: q.filters,
+      from: range.from,
+      to: range.to,
+      previous: { from: range.previousFrom, to: range.from },
+      themes: current.map((row) => themeStat(row, before.get(row.key), volume)),
+    };
+  });
 }
 
 const EmergingInput = z
@@ -156,42 +157,43 @@ export async function getEmergingThemes({
   themes: EmergingTheme[];
 }> {
   const q = parseInput(EmergingInput, input, 'emerging themes query');
-  await requireBrand(deps, q.brandId);
-  const { range, source } = await themeRanges(deps, q);
-  const brandIds = [q.brandId];
-  const current = (
-    await keySums(deps.db, { brandIds, source, from: range.from, to: range.to, top: EMERGING_CANDIDATES })
-  ).filter((r) => r.volume >= q.minCount);
-  const before = await previousByKey(deps, { brandIds, source, range }, current);
-  const themes: EmergingTheme[] = [];
-  for (const row of current) {
-    const prior = before.get(row.key);
-    const previousCount = prior?.volume ?? 0;
-    if (row.volume < q.minRatio * previousCount) continue;
-    const negativeShare = row.aspect_scored > 0 ? row.aspect_negative / row.aspect_scored : null;
-    const rise = (row.volume - previousCount) / Math.sqrt(previousCount + 1);
-    themes.push({
-      theme: row.key,
-      count: row.volume,
-      previousCount,
-      isNew: previousCount === 0,
-      growth: relativeChange(row.volume, previousCount),
-      negative: row.aspect_negative,
-      previousNegative: prior?.aspect_negative ?? 0,
-      negativeShare: round(negativeShare),
-      aspectSentiment: aspectFigures(row).aspectSentiment,
-      score: round(rise * (1 + (negativeShare ?? 0))) ?? 0,
-    });
-  }
-  themes.sort((a, b) => b.score - a.score || a.theme.localeCompare(b.theme));
-  return {
-    brandId: q.brandId,
-    filters: q.filters,
-    from: range.from,
-    to: range.to,
-    previous: { from: range.previousFrom, to: range.from },
-    themes: themes.slice(0, q.limit),
-  };
+  return withBrand(deps, q.brandId, async () => {
+    const { range, source } = await themeRanges(deps, q);
+    const brandIds = [q.brandId];
+    const current = (
+      await keySums(deps.db, { brandIds, source, from: range.from, to: range.to, top: EMERGING_CANDIDATES })
+    ).filter((r) => r.volume >= q.minCount);
+    const before = await previousByKey(deps, { brandIds, source, range }, current);
+    const themes: EmergingTheme[] = [];
+    for (const row of current) {
+      const prior = before.get(row.key);
+      const previousCount = prior?.volume ?? 0;
+      if (row.volume < q.minRatio * previousCount) continue;
+      const negativeShare = row.aspect_scored > 0 ? row.aspect_negative / row.aspect_scored : null;
+      const rise = (row.volume - previousCount) / Math.sqrt(previousCount + 1);
+      themes.push({
+        theme: row.key,
+        count: row.volume,
+        previousCount,
+        isNew: previousCount === 0,
+        growth: relativeChange(row.volume, previousCount),
+        negative: row.aspect_negative,
+        previousNegative: prior?.aspect_negative ?? 0,
+        negativeShare: round(negativeShare),
+        aspectSentiment: aspectFigures(row).aspectSentiment,
+        score: round(rise * (1 + (negativeShare ?? 0))) ?? 0,
+      });
+    }
+    themes.sort((a, b) => b.score - a.score || a.theme.localeCompare(b.theme));
+    return {
+      brandId: q.brandId,
+      filters: q.filters,
+      from: range.from,
+      to: range.to,
+      previous: { from: range.previousFrom, to: range.from },
+      themes: themes.slice(0, q.limit),
+    };
+  });
 }
 
 export type PanelTheme = {

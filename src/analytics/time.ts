@@ -6,6 +6,9 @@ import { z } from 'zod';
 /** A Date, an RFC 3339 timestamp, or a local date (YYYY-MM-DD). */
 export const InstantInput = z.union([z.date(), z.iso.datetime({ offset: true }), z.iso.date()]);
 
+export const HOUR_MS = 3_600_000;
+export const DAY_MS = 24 * HOUR_MS;
+
 const formats = new Map<string, Intl.DateTimeFormat>();
 
 /** Offset of `timeZone` from UTC at an instant, in milliseconds (positive east of Greenwich). */
@@ -100,4 +103,24 @@ export function isUtcAllYear(timeZone: string): boolean {
 export function isWholeHourRange(from: Date, to: Date): boolean {
   const [start, end] = [from.getTime(), to.getTime()];
   return start % 3_600_000 === 0 && end % 3_600_000 === 0 && start >= SAMPLE_FROM && end <= SAMPLE_TO;
+}
+
+let isoDay = Number.NaN;
+let isoDayPrefix = '';
+
+/**
+ * `new Date(ms).toISOString()`, with the date part reused while consecutive instants fall on the
+ * same UTC day and start whole hours: an hourly series formats thousands of them.
+ */
+export function isoInstant(ms: number): string {
+  const day = Math.floor(ms / DAY_MS);
+  const rest = ms - day * DAY_MS;
+  if (rest % HOUR_MS !== 0) return new Date(ms).toISOString();
+  if (day !== isoDay) {
+    const text = new Date(day * DAY_MS).toISOString();
+    isoDay = day;
+    isoDayPrefix = text.slice(0, text.indexOf('T') + 1);
+  }
+  const hour = rest / HOUR_MS;
+  return `${isoDayPrefix}${hour < 10 ? '0' : ''}${hour}:00:00.000Z`;
 }

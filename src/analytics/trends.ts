@@ -29,16 +29,16 @@ import { decodeCursor, encodeCursor } from './mentions.ts';
 import {
   alignedRange,
   chooseSource,
-  DAY_MS,
   FilterFields,
   type Filters,
   filtersOf,
   previousByKey,
   RangeFields,
-  requireBrand,
   requirePanel,
   resolveRange,
+  withBrand,
 } from './query.ts';
+import { DAY_MS, isoInstant } from './time.ts';
 
 /** Hourly buckets over a year fit. */
 export const MAX_BUCKETS = 10_000;
@@ -64,7 +64,8 @@ export const CompareInput = BucketedInput;
 
 export type Period = { from: Date; to: Date };
 
-export type TrendPoint = Figures & Partial<AspectFigures> & { start: Date };
+/** `start` is ISO 8601 UTC text. */
+export type TrendPoint = Figures & Partial<AspectFigures> & { start: string };
 
 export type Trend = {
   brandId: number;
@@ -89,37 +90,43 @@ export async function getSentimentTrend({
   input: z.input<typeof TrendInput>;
 }): Promise<Trend> {
   const q = parseInput(TrendInput, input, 'trend query');
-  await requireBrand(deps, q.brandId);
-  const range = await alignedRange(deps, { unit: q.interval, timeZone: q.timeZone, from: q.from, to: q.to });
-  const source = chooseSource('all', q.filters, range.rollups);
-  const brandIds = [q.brandId];
-  const [rows, previousRows] = await Promise.all([
-    bucketSums(deps.db, {
-      brandIds,
+  return withBrand(deps, q.brandId, async () => {
+    const range = await alignedRange(deps, {
       unit: q.interval,
       timeZone: q.timeZone,
-      range,
-      source,
-      dailyBuckets: range.dailyBuckets,
-    }),
-    keySums(deps.db, { brandIds, source, from: range.previousFrom, to: range.from }),
-  ]);
-  const withAspect = q.filters.theme !== undefined;
-  const point = (m: Measures) => (withAspect ? { ...figures(m), ...aspectFigures(m) } : figures(m));
-  const totals = sumMeasures(rows);
-  const previous = figures(sumMeasures(previousRows));
-  return {
-    brandId: q.brandId,
-    interval: q.interval,
-    timeZone: q.timeZone,
-    filters: q.filters,
-    from: range.from,
-    to: range.to,
-    buckets: rows.map((r) => ({ start: r.bucket_start, ...point(r) })),
-    totals: point(totals),
-    previous: { from: range.previousFrom, to: range.from, totals: previous },
-    change: change(figures(totals), previous),
-  };
+      from: q.from,
+      to: q.to,
+    });
+    const source = chooseSource('all', q.filters, range.rollups);
+    const brandIds = [q.brandId];
+    const [rows, previousRows] = await Promise.all([
+      bucketSums(deps.db, {
+        brandIds,
+        unit: q.interval,
+        timeZone: q.timeZone,
+        range,
+        source,
+        dailyBuckets: range.dailyBuckets,
+      }),
+      keySums(deps.db, { brandIds, source, from: range.previousFrom, to: range.from }),
+    ]);
+    const withAspect = q.filters.theme !== undefined;
+    const point = (m: Measures) => (withAspect ? { ...figures(m), ...aspectFigures(m) } : figures(m));
+    const totals = sumMeasures(rows);
+    const previous = figures(sumMeasures(previousRows));
+    return {
+      brandId: q.brandId,
+      interval: q.interval,
+      timeZone: q.timeZone,
+      filters: q.filters,
+      from: range.from,
+      to: range.to,
+      buckets: rows.map((r) => ({ start: isoInstant(r.bucket_start), ...point(r) })),
+      totals: point(totals),
+      previous: { from: range.previousFrom, to: range.from, totals: previous },
+      change: change(figures(totals), previous),
+    };
+  });
 }
 
 export type PanelBrand = { id: number; name: string; kind: string };
@@ -141,7 +148,7 @@ export type Comparison = {
   filters: Filters;
   from: Date;
   to: Date;
-  buckets: Array<{ start: Date; volume: number; brands: BrandShare[] }>;
+  buckets: Array<{ start: string; volume: number; brands: BrandShare[] }>;
   totals: Array<BrandShare & { previous: BrandShare; change: Change & { shareOfVoice: number | null } }>;
   headToHead: HeadToHead[];
   previous: Period;
@@ -205,7 +212,7 @@ export async function compareBrands({
     const brandRows = ids.map((id) => series.get(id)?.[i]).filter((r) => r !== undefined);
     const brandShares = shares(brandRows);
     buckets.push({
-      start: bucket.bucket_start,
+      start: isoInstant(bucket.bucket_start),
       volume: brandShares.reduce((s, b) => s + b.volume, 0),
       brands: brandShares,
     });
@@ -285,27 +292,28 @@ export async function getBreakdown({
   rows: BreakdownRow[];
 }> {
   const q = parseInput(BreakdownInput, input, 'breakdown query');
-  await requireBrand(deps, q.brandId);
-  const range = await alignedRange(deps, { unit: 'hour', timeZone: q.timeZone, from: q.from, to: q.to });
-  const source = chooseSource(q.by, q.filters, range.rollups);
-  const brandIds = [q.brandId];
-  const current = await keySums(deps.db, { brandIds, source, from: range.from, to: range.to });
-  const before = await previousByKey(deps, { brandIds, source, range }, current);
-  const empty = figures(sumMeasures([]));
-  return {
-    brandId: q.brandId,
-    by: q.by,
-    filters: q.filters,
-    from: range.from,
-    to: range.to,
-    previous: { from: range.previousFrom, to: range.from },
-    rows: current.map((r) => {
-      const now = figures(r);
-      const prior = before.get(r.key);
-      const previous = prior ? figures(prior) : empty;
-      return { key: r.key === '' ? null : r.key, ...now, previous, change: change(now, previous) };
-    }),
-  };
+  return withBrand(deps, q.brandId, async () => {
+    const range = await alignedRange(deps, { unit: 'hour', timeZone: q.timeZone, from: q.from, to: q.to });
+    const source = chooseSource(q.by, q.filters, range.rollups);
+    const brandIds = [q.brandId];
+    const current = await keySums(deps.db, { brandIds, source, from: range.from, to: range.to });
+    const before = await previousByKey(deps, { brandIds, source, range }, current);
+    const empty = figures(sumMeasures([]));
+    return {
+      brandId: q.brandId,
+      by: q.by,
+      filters: q.filters,
+      from: range.from,
+      to: range.to,
+      previous: { from: range.previousFrom, to: range.from },
+      rows: current.map((r) => {
+        const now = figures(r);
+        const prior = before.get(r.key);
+        const previous = prior ? figures(prior) : empty;
+        return { key: r.key === '' ? null : r.key, ...now, previous, change: change(now, previous) };
+      }),
+    };
+  });
 }
 
 const ComparisonMentionsInput = z
