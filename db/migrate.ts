@@ -8,6 +8,7 @@ import * as sourcesAndSyndication from './migrations/20261123_0002_sources_and_s
 import * as mixedAndReasons from './migrations/20261123_0003_mixed_and_reasons.ts';
 import * as analyticsRollups from './migrations/20261123_0004_analytics_rollups.ts';
 import * as weeklyRollups from './migrations/20261123_0005_weekly_rollups.ts';
+import * as alerts from './migrations/20261123_0006_alerts.ts';
 import { ensureRollups } from './queries/rollups.ts';
 import type { Database } from './schema.ts';
 
@@ -17,6 +18,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '20261123_0003_mixed_and_reasons': mixedAndReasons,
   '20261123_0004_analytics_rollups': analyticsRollups,
   '20261123_0005_weekly_rollups': weeklyRollups,
+  '20261123_0006_alerts': alerts,
 };
 
 export type MigrationLog = (message: string) => void;

@@ -35,6 +35,8 @@ export interface SourcesTable {
   consecutive_failures: Generated<number>;
   /** HTTP status of the last failure, where there was one. */
   last_error_status: number | null;
+  /** Successful polls in a row that brought no new mention ("silence" alerts). */
+  empty_polls: Generated<number>;
   /** Brands every item of this source is about, whether or not it names them. */
   assign_brand_ids: Generated<number[]>;
   created_at: Generated<Date>;
@@ -131,6 +133,113 @@ export interface RollupTable {
   losses: number;
 }
 
+export type ChannelKind = 'webhook' | 'slack';
+export type Severity = 'info' | 'warning' | 'critical';
+export type IncidentStatus = 'open' | 'acknowledged' | 'resolved';
+export type DeliveryStatus = 'pending' | 'sending' | 'delivered' | 'failed' | 'cancelled';
+
+export interface AlertChannelsTable {
+  id: Generated<number>;
+  name: string;
+  kind: ChannelKind;
+  /** A secret reference: the URL itself or {"env": NAME}. */
+  url: JsonColumn;
+  /** Standard Webhooks signing secret (webhook channels), a secret reference. */
+  secret: JsonColumn<Json | null> | null;
+  enabled: Generated<boolean>;
+  disabled_reason: string | null;
+  disabled_at: Date | null;
+  next_send_at: Generated<Date>;
+  created_at: Generated<Date>;
+  updated_at: Timestamp;
+}
+
+export interface AlertRulesTable {
+  id: Generated<number>;
+  name: string;
+  brand_id: number;
+  kind: string;
+  conditions: JsonColumn;
+  channel_ids: Generated<number[]>;
+  severity: Generated<Severity>;
+  cooldown_minutes: Generated<number>;
+  quiet_hours: JsonColumn<Json | null> | null;
+  digest: 'hourly' | 'daily' | null;
+  urgent_severity: Severity | null;
+  muted_until: Date | null;
+  enabled: Generated<boolean>;
+  created_at: Generated<Date>;
+  updated_at: Timestamp;
+}
+
+export interface IncidentsTable {
+  id: Generated<number>;
+  rule_id: number;
+  brand_id: number;
+  kind: string;
+  group_key: string;
+  status: Generated<IncidentStatus>;
+  severity: Severity;
+  title: string;
+  assignee: string | null;
+  events: Generated<number>;
+  mention_count: Generated<number>;
+  opened_at: Date;
+  last_event_at: Date;
+  notified_at: Date | null;
+  acknowledged_at: Date | null;
+  resolved_at: Date | null;
+}
+
+export interface IncidentNotesTable {
+  id: Generated<number>;
+  incident_id: number;
+  author: string | null;
+  text: string;
+  created_at: Generated<Date>;
+}
+
+export interface AlertEventsTable {
+  id: Generated<number>;
+  incident_id: number;
+  rule_id: number;
+  dedupe_key: string;
+  mention_id: number | null;
+  severity: Severity;
+  summary: string;
+  details: JsonColumn;
+  created_at: Generated<Date>;
+  digest_due_at: Date | null;
+}
+
+export interface AlertDeliveriesTable {
+  id: Generated<number>;
+  /** The webhook-id: the same on every retry. */
+  message_id: string;
+  channel_id: number;
+  incident_id: number | null;
+  /** alert | digest | test */
+  kind: Generated<string>;
+  payload: JsonColumn;
+  status: Generated<DeliveryStatus>;
+  attempts: Generated<number>;
+  next_attempt_at: Generated<Date>;
+  lease_until: Date | null;
+  last_status_code: number | null;
+  last_error: string | null;
+  created_at: Generated<Date>;
+  delivered_at: Date | null;
+}
+
+export interface AlertDeliveryAttemptsTable {
+  id: Generated<number>;
+  delivery_id: number;
+  attempted_at: Date;
+  status_code: number | null;
+  error: string | null;
+  latency_ms: number;
+}
+
 export interface Database {
   brands: BrandsTable;
   sources: SourcesTable;
@@ -143,6 +252,13 @@ export interface Database {
   rollup_daily: RollupTable;
   rollup_weekly: RollupTable;
   rollup_state: { version: number };
+  alert_channels: AlertChannelsTable;
+  alert_rules: AlertRulesTable;
+  incidents: IncidentsTable;
+  incident_notes: IncidentNotesTable;
+  alert_events: AlertEventsTable;
+  alert_deliveries: AlertDeliveriesTable;
+  alert_delivery_attempts: AlertDeliveryAttemptsTable;
 }
 
 export type BrandRow = Selectable<BrandsTable>;
@@ -153,3 +269,8 @@ export type NewSourceRow = Insertable<SourcesTable>;
 export type SourceUpdate = Updateable<SourcesTable>;
 export type MentionRow = Selectable<MentionsTable>;
 export type NewMentionRow = Insertable<MentionsTable>;
+export type AlertChannelRow = Selectable<AlertChannelsTable>;
+export type AlertRuleRow = Selectable<AlertRulesTable>;
+export type IncidentRow = Selectable<IncidentsTable>;
+export type AlertEventRow = Selectable<AlertEventsTable>;
+export type AlertDeliveryRow = Selectable<AlertDeliveriesTable>;

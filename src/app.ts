@@ -9,6 +9,7 @@ import { HTTPException } from 'hono/http-exception';
 import { type RequestIdVariables, requestId } from 'hono/request-id';
 import type { Deps } from './deps.ts';
 import { AppError, type ErrorCode, errorBody } from './errors.ts';
+import { alertRoutes, alertRuleRoutes, channelRoutes } from './routes/alerts.ts';
 import { brandRoutes } from './routes/brands.ts';
 import { healthRoutes } from './routes/health.ts';
 import { ingestRoutes } from './routes/ingest.ts';
@@ -46,6 +47,9 @@ export function createApp(deps: Deps) {
   app.route('/api/mentions', mentionRoutes(deps));
   app.route('/api/ingest', ingestRoutes(deps));
   app.route('/api/feedback', feedbackRoutes(deps));
+  app.route('/api/alerts', alertRoutes(deps));
+  app.route('/api/alert-rules', alertRuleRoutes(deps));
+  app.route('/api/channels', channelRoutes(deps));
 
   app.notFound((c) =>
     c.json(

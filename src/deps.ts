@@ -16,4 +16,6 @@ export type Deps = {
   now: () => Date;
   /** Reads a credential from the environment by name (see `SecretRef`). */
   readSecret: (name: string) => string | undefined;
+  /** Called after a commit that queued alert deliveries: wakes this process's delivery worker. */
+  alertsQueued?: () => void;
 };

@@ -4,6 +4,8 @@
  */
 import { serve } from '@hono/node-server';
 import { JOBS } from '../jobs/index.ts';
+import { deliverDueAlerts } from './alerts/deliver.ts';
+import { createKick } from './alerts/kick.ts';
 import { createApp } from './app.ts';
 import { applyConfigFile, openRuntime, resolveConfigFile } from './bootstrap.ts';
 import { loadConfig } from './config.ts';
@@ -39,6 +41,15 @@ async function main() {
     logger.error({ err: error }, 'server error');
     process.exit(1);
   });
+  // A process that runs jobs also delivers an alert the moment its ingest commits it (the
+  // deliver-alerts tick, once a second, covers alerts other processes queue).
+  const kick = config.scheduler
+    ? createKick(
+        () => deliverDueAlerts({ deps, input: {} }),
+        (error) => logger.error({ err: error }, 'alert delivery failed'),
+      )
+    : undefined;
+  if (kick) deps.alertsQueued = kick;
   const scheduler = config.scheduler
     ? startScheduler(deps, JOBS, { pollConcurrency: config.pollConcurrency })
     : null;
@@ -54,6 +65,7 @@ async function main() {
     }, 30_000);
     force.unref();
     await scheduler?.stop();
+    await kick?.idle();
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await runtime.close();
     process.exit(0);

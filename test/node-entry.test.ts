@@ -3,17 +3,15 @@
  * polling a feed from a local fake upstream, refusing a second process on the same data directory,
  * and stopping cleanly on SIGTERM. Runs on PGlite, and also on PostgreSQL when TEST_DATABASE_URL is set.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TEST_DATABASE_URL } from './helpers/db.ts';
+import { createProcessDatabase, startEarshot } from './helpers/earshot-process.ts';
 import { type FakeUpstream, serveFeed, startFakeUpstream } from './helpers/fake-upstream.ts';
 
-const ROOT = resolve(import.meta.dirname, '..');
+const _ROOT = resolve(import.meta.dirname, '..');
 const FEED = `<?xml version="1.0"?><rss version="2.0"><channel><title>t</title><link>https://example.com</link>
 <description>d</description>
 <item><guid>n1</guid><title>Acme support was rude and slow</title><description>Awful experience with Acme.</description>
@@ -21,27 +19,6 @@ const FEED = `<?xml version="1.0"?><rss version="2.0"><channel><title>t</title><
 <item><guid>n2</guid><title>Acme is great</title><description>I love the new Acme app.</description>
 <pubDate>Mon, 16 Nov 2026 11:00:00 GMT</pubDate></item>
 </channel></rss>`;
-
-type Started = { child: ChildProcess; url: string; output: () => string };
-
-function startEarshot(env: Record<string, string>): Promise<Started> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/node.ts'], {
-    cwd: ROOT,
-    env: { ...process.env, PORT: '0', LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  return new Promise((resolvePromise, reject) => {
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /earshot listening on (http:\/\/\S+)/.exec(output);
-      if (match?.[1]) resolvePromise({ child, url: match[1], output: () => output });
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.on('exit', (code) => reject(new Error(`earshot exited with ${code} before listening:\n${output}`)));
-  });
-}
 
 function exitOf(child: ChildProcess): Promise<number | null> {
   return new Promise((resolvePromise) => {
@@ -76,22 +53,9 @@ describe('npm start (src/node.ts)', () => {
         ],
       }),
     );
-    if (TEST_DATABASE_URL) {
-      const name = `earshot_e2e_${randomBytes(4).toString('hex')}`;
-      const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
-      await admin.connect();
-      await admin.query(`create database ${name}`);
-      await admin.end();
-      const url = new URL(TEST_DATABASE_URL);
-      url.pathname = `/${name}`;
-      databaseUrl = url.toString();
-      dropDatabase = async () => {
-        const c = new pg.Client({ connectionString: TEST_DATABASE_URL });
-        await c.connect();
-        await c.query(`drop database if exists ${name} with (force)`);
-        await c.end();
-      };
-    }
+    const database = await createProcessDatabase('earshot_e2e');
+    databaseUrl = database?.url;
+    dropDatabase = database?.drop;
   });
   afterAll(async () => {
     await upstream.close();

@@ -148,22 +148,29 @@ export async function claimDueSources(
     .execute();
 }
 
+/**
+ * Records a successful poll (or push). `newMentions` counts the mentions it stored: none adds one to
+ * `empty_polls`, any resets it ("silence" alerts). New stored mentions rather than items fetched,
+ * because a feed without conditional GET returns its same old items on every poll.
+ */
 export function recordPollSuccess(
   db: Executor,
   id: number,
   at: Date,
   cursor: Json | null,
   nextPollAt: Date,
+  newMentions: number,
 ): Promise<unknown> {
   return db
     .updateTable('sources')
-    .set({
+    .set((eb) => ({
       cursor: jsonb(cursor),
       last_polled_at: at,
       last_success_at: at,
       consecutive_failures: 0,
       next_poll_at: nextPollAt,
-    })
+      empty_polls: newMentions > 0 ? 0 : eb('empty_polls', '+', 1),
+    }))
     .where('id', '=', id)
     .execute();
 }

@@ -9,6 +9,19 @@ export const InstantInput = z.union([z.date(), z.iso.datetime({ offset: true }),
 export const HOUR_MS = 3_600_000;
 export const DAY_MS = 24 * HOUR_MS;
 
+/** An IANA time zone name the runtime knows. */
+export const TimeZoneName = z
+  .string()
+  .max(64)
+  .refine((value) => {
+    try {
+      new Intl.DateTimeFormat('en', { timeZone: value });
+      return true;
+    } catch {
+      return false;
+    }
+  }, 'not a known IANA time zone (e.g. UTC, Europe/Paris, America/New_York)');
+
 const formats = new Map<string, Intl.DateTimeFormat>();
 
 /** Offset of `timeZone` from UTC at an instant, in milliseconds (positive east of Greenwich). */

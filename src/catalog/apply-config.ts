@@ -4,6 +4,8 @@
  * a brand or source through the API).
  */
 import { z } from 'zod';
+import { ChannelInput, upsertChannel } from '../alerts/channels-catalog.ts';
+import { RuleInput, upsertRule } from '../alerts/rules.ts';
 import type { Deps } from '../deps.ts';
 import { parseInput } from '../errors.ts';
 import { BrandInput, upsertBrand } from './brands.ts';
@@ -13,6 +15,10 @@ export const ConfigFile = z.strictObject({
   $schema: z.string().optional(),
   brands: z.array(BrandInput).default([]),
   sources: z.array(SourceInput).default([]),
+  /** Where alerts go (webhooks, Slack), by name. */
+  channels: z.array(ChannelInput).default([]),
+  /** Alert rules; brands and channels by name. */
+  alertRules: z.array(RuleInput).default([]),
 });
 export type ConfigFile = z.input<typeof ConfigFile>;
 
@@ -22,7 +28,7 @@ export async function applyConfig({
 }: {
   deps: Deps;
   input: unknown;
-}): Promise<{ brands: number; sources: number }> {
+}): Promise<{ brands: number; sources: number; channels: number; alertRules: number }> {
   const config = parseInput(ConfigFile, input, 'config file');
   await deps.db.transaction().execute(async (tx) => {
     const txDeps = { ...deps, db: tx };
@@ -32,6 +38,13 @@ export async function applyConfig({
       if (brand.competitors !== undefined) await upsertBrand({ deps: txDeps, input: brand });
     }
     for (const source of config.sources) await upsertSource({ deps: txDeps, input: source });
+    for (const channel of config.channels) await upsertChannel({ deps: txDeps, input: channel });
+    for (const rule of config.alertRules) await upsertRule({ deps: txDeps, input: rule });
   });
-  return { brands: config.brands.length, sources: config.sources.length };
+  return {
+    brands: config.brands.length,
+    sources: config.sources.length,
+    channels: config.channels.length,
+    alertRules: config.alertRules.length,
+  };
 }

@@ -17,6 +17,7 @@ import { applyToRollups } from '../../db/queries/rollups.ts';
 import { recordPollSuccess } from '../../db/queries/sources.ts';
 import type { SourceRow } from '../../db/schema.ts';
 import type { RawItem } from '../../sources/types.ts';
+import { fireMentionRules, type IngestedMention } from '../alerts/mention-rules.ts';
 import type { Deps } from '../deps.ts';
 import type { Json } from '../types.ts';
 import { brandStances } from './brand-stance.ts';
@@ -137,6 +138,7 @@ export async function ingestItems(deps: Deps, batch: IngestBatch): Promise<Inges
     const matchRows = [];
     const themeRows = [];
     let syndicated = 0;
+    const forRules: IngestedMention[] = [];
     for (const row of inserted) {
       const entry = byExternalId.get(row.external_id);
       if (!entry) continue;
@@ -166,6 +168,23 @@ export async function ingestItems(deps: Deps, batch: IngestBatch): Promise<Inges
         await markDuplicate(tx, row.id, original);
         syndicated++;
       }
+      const m = entry.mention;
+      forRules.push({
+        id: row.id,
+        brandIds: entry.matches.map((match) => match.brandId),
+        duplicateOf: original,
+        occurredAt: row.occurred_at,
+        publishedAt: m.publishedAt ?? null,
+        title: m.title ?? null,
+        text: m.text,
+        label: m.sentimentLabel,
+        score: m.sentimentScore,
+        rating: m.rating ?? null,
+        language: m.language ?? null,
+        touchpoints: m.touchpoints,
+        intents: m.intents,
+        engagement: m.engagement,
+      });
     }
     await insertMatches(tx, matchRows);
     await insertThemes(tx, themeRows);
@@ -175,15 +194,25 @@ export async function ingestItems(deps: Deps, batch: IngestBatch): Promise<Inges
       inserted.map((r) => r.id),
       1,
     );
+    // Alerts commit with the mentions that caused them (the outbox): never lost, never sent early.
+    const fired = await fireMentionRules(tx, {
+      source,
+      mentions: forRules,
+      brandNames: new Map(brands.map((b) => [b.id, b.name])),
+      now: deps.now(),
+      firstPoll: source.last_success_at === null,
+    });
     await recordPollSuccess(
       tx,
       source.id,
       fetchedAt,
       batch.cursor === undefined ? source.cursor : batch.cursor,
       batch.nextPollAt ?? source.next_poll_at,
+      inserted.length,
     );
-    return { inserted, syndicated };
+    return { inserted, syndicated, queued: fired.reduce((n, f) => n + f.queued, 0) };
   });
+  if (written.queued > 0) deps.alertsQueued?.();
 
   return {
     fetched: batch.items.length,

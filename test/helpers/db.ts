@@ -43,7 +43,7 @@ export async function createTestDb(): Promise<DbHandle> {
 }
 
 export async function resetDb(db: Kysely<Database>): Promise<void> {
-  await sql`truncate rollup_hourly, rollup_daily, rollup_weekly, brand_competitors, sentiment_feedback, mention_themes, mention_brands, mentions, sources, brands restart identity cascade`.execute(
+  await sql`truncate alert_delivery_attempts, alert_deliveries, alert_events, incident_notes, incidents, alert_rules, alert_channels, rollup_hourly, rollup_daily, rollup_weekly, brand_competitors, sentiment_feedback, mention_themes, mention_brands, mentions, sources, brands restart identity cascade`.execute(
     db,
   );
 }

@@ -1,0 +1,274 @@
+/**
+ * Firing a rule: the one way an alert comes to exist, called inside the transaction that caused it
+ * (an ingest, a window evaluation). It records the event, opens or joins the incident of its group,
+ * and writes the outbox rows the delivery worker sends — or holds them (mute, cooldown, digest,
+ * quiet hours). Nothing is sent here; a crash after the commit loses nothing.
+ *
+ * Incidents, not noise: an event joins the open incident of its rule and group key (a story, a
+ * theme, or the rule's own series) rather than alerting again; the incident is re-announced only
+ * once its rule's cooldown has passed since channels were last told.
+ */
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import type { Executor } from '../../db/queries/brands.ts';
+import type { AlertRuleRow, IncidentRow, Severity } from '../../db/schema.ts';
+import { zoneOffsetMs } from '../analytics/time.ts';
+import type { Json } from '../types.ts';
+import { type AlertMessage, MESSAGE_TEXT_LIMIT, type MessageEvent, type MessageMention } from './message.ts';
+
+export const SEVERITIES = ['info', 'warning', 'critical'] as const satisfies readonly Severity[];
+const rank = (s: Severity) => SEVERITIES.indexOf(s);
+
+export type Firing = {
+  rule: AlertRuleRow;
+  /** Events with one group key share an incident while it is not resolved. */
+  groupKey: string;
+  /** Unique per rule: firing again with the same key adds nothing (re-runs are harmless). */
+  dedupeKey: string;
+  severity: Severity;
+  /** The incident's title when this event opens one. */
+  title: string;
+  /** One line for this event. */
+  summary: string;
+  /** The explanation (figures, baseline, top themes and sources, examples). */
+  details: Json;
+  mentionId?: number | null;
+  /** Mentions this event adds to the incident: 1 for a mention event by default, else 0. */
+  mentionCount?: number;
+};
+
+export type Fired = {
+  eventId: number;
+  incidentId: number;
+  /** The event opened a new incident. */
+  opened: boolean;
+  /** Deliveries were queued now (not muted, cooled down, held for a digest or for quiet hours). */
+  queued: number;
+  /** Why nothing was queued, when nothing was. */
+  held?: 'muted' | 'cooldown' | 'digest' | 'no_channel';
+};
+
+export type QuietHours = { start: string; end: string; timeZone: string };
+
+const minutesOf = (hhmm: string) => {
+  const [h, m] = hhmm.split(':').map(Number) as [number, number];
+  return h * 60 + m;
+};
+
+/** When quiet hours that hold at `now` end; undefined when `now` is not in quiet hours. */
+export function quietHoursEnd(quiet: QuietHours, now: Date): Date | undefined {
+  const start = minutesOf(quiet.start);
+  const end = minutesOf(quiet.end);
+  if (start === end) return undefined;
+  const offset = zoneOffsetMs(now.getTime(), quiet.timeZone);
+  const local = now.getTime() + offset;
+  const minute = Math.floor((((local / 60_000) % 1440) + 1440) % 1440);
+  const inside = start < end ? minute >= start && minute < end : minute >= start || minute < end;
+  if (!inside) return undefined;
+  const dayStart = local - (((local % 86_400_000) + 86_400_000) % 86_400_000);
+  let localEnd = dayStart + end * 60_000;
+  if (localEnd <= local) localEnd += 86_400_000;
+  // The offset at the end (a DST change overnight moves it).
+  const guess = localEnd - offset;
+  return new Date(localEnd - zoneOffsetMs(guess, quiet.timeZone));
+}
+
+/** The next digest boundary after `now`: the next whole UTC hour, or the next midnight in `timeZone`. */
+export function nextDigestAt(digest: 'hourly' | 'daily', now: Date, timeZone = 'UTC'): Date {
+  if (digest === 'hourly') return new Date((Math.floor(now.getTime() / 3_600_000) + 1) * 3_600_000);
+  const offset = zoneOffsetMs(now.getTime(), timeZone);
+  const midnight = (Math.floor((now.getTime() + offset) / 86_400_000) + 1) * 86_400_000;
+  // The offset at midnight itself (a DST change in between moves it).
+  return new Date(midnight - zoneOffsetMs(midnight - offset, timeZone));
+}
+
+async function loadMention(db: Executor, mentionId: number): Promise<MessageMention | null> {
+  const row = await db
+    .selectFrom('mentions as m')
+    .innerJoin('sources as s', 's.id', 'm.source_id')
+    .select([
+      'm.id',
+      'm.url',
+      'm.author',
+      'm.title',
+      'm.text',
+      'm.published_at',
+      'm.sentiment_label',
+      'm.sentiment_score',
+      'm.rating',
+      'm.sentiment_reasons',
+      's.kind as source_kind',
+      's.name as source_name',
+    ])
+    .where('m.id', '=', mentionId)
+    .executeTakeFirst();
+  if (!row) return null;
+  return {
+    id: Number(row.id),
+    url: row.url,
+    author: row.author,
+    title: row.title,
+    text: row.text.length > MESSAGE_TEXT_LIMIT ? `${row.text.slice(0, MESSAGE_TEXT_LIMIT - 1)}…` : row.text,
+    sourceKind: row.source_kind,
+    sourceName: row.source_name,
+    publishedAt: row.published_at?.toISOString() ?? null,
+    sentimentLabel: row.sentiment_label,
+    sentimentScore: row.sentiment_score,
+    rating: row.rating,
+    reasons: (row.sentiment_reasons ?? []) as Json,
+  };
+}
+
+/** Opens the group's incident or joins the open one; escalates its severity. */
+async function upsertIncident(db: Executor, f: Firing, now: Date, mentions: number) {
+  const result = await sql<IncidentRow & { opened: boolean }>`
+    insert into incidents (rule_id, brand_id, kind, group_key, severity, title, events, mention_count,
+      opened_at, last_event_at)
+    values (${f.rule.id}, ${f.rule.brand_id}, ${f.rule.kind}, ${f.groupKey}, ${f.severity}, ${f.title}, 1,
+      ${mentions}, ${now}, ${now})
+    on conflict (rule_id, group_key) where status <> 'resolved' do update set
+      events = incidents.events + 1,
+      mention_count = incidents.mention_count + excluded.mention_count,
+      last_event_at = greatest(incidents.last_event_at, excluded.last_event_at),
+      severity = case when array_position(array['info', 'warning', 'critical'], excluded.severity)
+        > array_position(array['info', 'warning', 'critical'], incidents.severity)
+        then excluded.severity else incidents.severity end
+    returning *, (xmax = 0) as opened`.execute(db);
+  const row = result.rows[0];
+  if (!row) throw new Error('fireAlert: no incident row');
+  return { ...row, id: Number(row.id) };
+}
+
+/**
+ * Records a firing inside the caller's transaction; undefined when this rule already fired with
+ * this dedupe key. Firings of one rule are serialised (a transaction-scoped advisory lock), so two
+ * workers evaluating the same window cannot both record it.
+ */
+export async function fireAlert(db: Executor, f: Firing, now: Date): Promise<Fired | undefined> {
+  await sql`select pg_advisory_xact_lock(${ALERT_LOCK_SPACE}, ${f.rule.id})`.execute(db);
+  const seen = await db
+    .selectFrom('alert_events')
+    .select('id')
+    .where('rule_id', '=', f.rule.id)
+    .where('dedupe_key', '=', f.dedupeKey)
+    .executeTakeFirst();
+  if (seen) return undefined;
+
+  const mentions = f.mentionCount ?? (f.mentionId ? 1 : 0);
+  const before = await db
+    .selectFrom('incidents')
+    .select(['notified_at'])
+    .where('rule_id', '=', f.rule.id)
+    .where('group_key', '=', f.groupKey)
+    .where('status', '<>', 'resolved')
+    .executeTakeFirst();
+  const incident = await upsertIncident(db, f, now, mentions);
+
+  const urgent = f.rule.urgent_severity !== null && rank(f.severity) >= rank(f.rule.urgent_severity);
+  const quiet = f.rule.quiet_hours as QuietHours | null;
+  const muted = f.rule.muted_until !== null && f.rule.muted_until > now;
+  const digestDue =
+    !muted && f.rule.digest !== null && !urgent
+      ? nextDigestAt(f.rule.digest, now, quiet?.timeZone ?? 'UTC')
+      : null;
+
+  const event = await db
+    .insertInto('alert_events')
+    .values({
+      incident_id: incident.id,
+      rule_id: f.rule.id,
+      dedupe_key: f.dedupeKey,
+      mention_id: f.mentionId ?? null,
+      severity: f.severity,
+      summary: f.summary,
+      details: JSON.stringify(f.details),
+      created_at: now,
+      digest_due_at: digestDue,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  const eventId = Number(event.id);
+  const fired = { eventId, incidentId: incident.id, opened: incident.opened };
+
+  if (muted) return { ...fired, queued: 0, held: 'muted' };
+  if (digestDue) return { ...fired, queued: 0, held: 'digest' };
+  const cooling =
+    before?.notified_at != null &&
+    before.notified_at.getTime() > now.getTime() - f.rule.cooldown_minutes * 60_000;
+  if (cooling) return { ...fired, queued: 0, held: 'cooldown' };
+
+  const brand = await db
+    .selectFrom('brands')
+    .select(['id', 'name'])
+    .where('id', '=', f.rule.brand_id)
+    .executeTakeFirst();
+  const eventMessage: MessageEvent = {
+    id: eventId,
+    at: now.toISOString(),
+    severity: f.severity,
+    summary: f.summary,
+    mention: f.mentionId ? await loadMention(db, f.mentionId) : null,
+  };
+  const message: AlertMessage = {
+    type: incident.opened ? 'incident.opened' : 'incident.updated',
+    createdAt: now.toISOString(),
+    brand: brand ? { id: brand.id, name: brand.name } : null,
+    rule: { id: f.rule.id, name: f.rule.name, kind: f.rule.kind },
+    incident: {
+      id: incident.id,
+      status: incident.status,
+      severity: incident.severity,
+      title: incident.title,
+      openedAt: incident.opened_at.toISOString(),
+      events: incident.events,
+      mentionCount: incident.mention_count,
+    },
+    summary: f.summary,
+    details: f.details,
+    events: [eventMessage],
+  };
+  const notBefore = urgent || !quiet ? now : (quietHoursEnd(quiet, now) ?? now);
+  const queued = await queueDeliveries(db, f.rule.channel_ids, message, {
+    incidentId: incident.id,
+    notBefore,
+  });
+  if (queued === 0) return { ...fired, queued, held: 'no_channel' };
+  await db.updateTable('incidents').set({ notified_at: now }).where('id', '=', incident.id).execute();
+  return { ...fired, queued };
+}
+
+/** Key space of the advisory locks taken here (the other key is the rule id). */
+const ALERT_LOCK_SPACE = 7_301;
+
+/**
+ * One outbox row per channel that exists (a disabled channel's rows wait for it to be enabled
+ * again). The message id is the webhook-id of every attempt.
+ */
+export async function queueDeliveries(
+  db: Executor,
+  channelIds: readonly number[],
+  message: AlertMessage,
+  options: { incidentId: number | null; notBefore: Date; kind?: 'alert' | 'digest' | 'test' },
+): Promise<number> {
+  if (channelIds.length === 0) return 0;
+  const channels = await db
+    .selectFrom('alert_channels')
+    .select('id')
+    .where('id', 'in', [...channelIds])
+    .execute();
+  if (channels.length === 0) return 0;
+  await db
+    .insertInto('alert_deliveries')
+    .values(
+      channels.map((c) => ({
+        message_id: `msg_${randomUUID().replaceAll('-', '')}`,
+        channel_id: c.id,
+        incident_id: options.incidentId,
+        kind: options.kind ?? 'alert',
+        payload: JSON.stringify(message),
+        next_attempt_at: options.notBefore,
+      })),
+    )
+    .execute();
+  return channels.length;
+}

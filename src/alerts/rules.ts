@@ -1,0 +1,252 @@
+/**
+ * Alert rules per brand: what fires (a negative mention, a volume spike or drop, a silent source, a
+ * sentiment drop, an emerging negative theme), where it goes (channels), and how loudly (severity,
+ * cooldown, quiet hours, digest, mute). Domain verbs used by the API and the config file alike.
+ */
+import { z } from 'zod';
+import type { Executor } from '../../db/queries/brands.ts';
+import type { AlertRuleRow } from '../../db/schema.ts';
+import { TimeZoneName as TimeZone } from '../analytics/time.ts';
+import type { Deps } from '../deps.ts';
+import { AppError, conflictOnDuplicate, parseInput } from '../errors.ts';
+import type { Json } from '../types.ts';
+import { SEVERITIES } from './fire.ts';
+import { NegativeMentionConditions } from './mention-rules.ts';
+import { WINDOW_CONDITIONS } from './window-conditions.ts';
+
+/** Conditions per rule kind. */
+export const RULE_CONDITIONS = {
+  negative_mention: NegativeMentionConditions,
+  ...WINDOW_CONDITIONS,
+} as const satisfies Record<string, z.ZodType>;
+export type RuleKind = keyof typeof RULE_CONDITIONS;
+export const RULE_KINDS = Object.keys(RULE_CONDITIONS) as [RuleKind, ...RuleKind[]];
+
+const Ref = z.union([z.number().int().positive(), z.string().trim().min(1).max(200)]);
+const ClockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time of day, HH:MM (24 h)');
+const QuietHours = z.strictObject({ start: ClockTime, end: ClockTime, timeZone: TimeZone });
+const Severity = z.enum(SEVERITIES);
+
+const RuleFields = {
+  brand: Ref,
+  conditions: z.record(z.string(), z.unknown()).default({}),
+  /** Channels by id or name. */
+  channels: z.array(Ref).max(20).default([]),
+  severity: Severity.default('warning'),
+  /** An incident is not announced again within this many minutes of the last time. */
+  cooldownMinutes: z
+    .number()
+    .int()
+    .min(0)
+    .max(7 * 24 * 60)
+    .default(60),
+  /** Deliveries wait for the end of quiet hours (urgent ones excepted). */
+  quietHours: QuietHours.nullable().default(null),
+  /** Held and sent as one message per hour or day (urgent ones excepted). */
+  digest: z.enum(['hourly', 'daily']).nullable().default(null),
+  /** Alerts at or above this severity skip the digest and quiet hours. */
+  urgentSeverity: Severity.nullable().default(null),
+  mutedUntil: z.iso.datetime({ offset: true }).nullable().default(null),
+  enabled: z.boolean().default(true),
+};
+
+function checkConditions(kind: RuleKind, conditions: unknown, ctx: z.RefinementCtx): Json | undefined {
+  const parsed = RULE_CONDITIONS[kind].safeParse(conditions);
+  if (parsed.success) return parsed.data as Json;
+  for (const issue of parsed.error.issues) {
+    ctx.addIssue({ code: 'custom', path: ['conditions', ...issue.path.map(String)], message: issue.message });
+  }
+  return undefined;
+}
+
+export const RuleInput = z
+  .strictObject({ name: z.string().trim().min(1).max(200), kind: z.enum(RULE_KINDS), ...RuleFields })
+  .transform((rule, ctx) => ({
+    ...rule,
+    conditions: checkConditions(rule.kind, rule.conditions, ctx) ?? {},
+  }));
+export type RuleInput = z.input<typeof RuleInput>;
+
+/** Every field but the kind may change; conditions are checked against the rule's kind. */
+export const RulePatch = z.strictObject({
+  name: z.string().trim().min(1).max(200).optional(),
+  brand: RuleFields.brand.optional(),
+  conditions: z.record(z.string(), z.unknown()).optional(),
+  channels: z.array(Ref).max(20).optional(),
+  severity: Severity.optional(),
+  cooldownMinutes: RuleFields.cooldownMinutes.unwrap().optional(),
+  quietHours: QuietHours.nullable().optional(),
+  digest: z.enum(['hourly', 'daily']).nullable().optional(),
+  urgentSeverity: Severity.nullable().optional(),
+  mutedUntil: z.iso.datetime({ offset: true }).nullable().optional(),
+  enabled: z.boolean().optional(),
+});
+
+export type AlertRule = {
+  id: number;
+  name: string;
+  brandId: number;
+  kind: RuleKind;
+  conditions: Json;
+  channels: number[];
+  severity: AlertRuleRow['severity'];
+  cooldownMinutes: number;
+  quietHours: Json | null;
+  digest: AlertRuleRow['digest'];
+  urgentSeverity: AlertRuleRow['urgent_severity'];
+  mutedUntil: Date | null;
+  enabled: boolean;
+  createdAt: Date;
+  updatedAt: Date;
+};
+
+export function toRule(row: AlertRuleRow): AlertRule {
+  return {
+    id: row.id,
+    name: row.name,
+    brandId: row.brand_id,
+    kind: row.kind as RuleKind,
+    conditions: row.conditions,
+    channels: row.channel_ids,
+    severity: row.severity,
+    cooldownMinutes: row.cooldown_minutes,
+    quietHours: row.quiet_hours,
+    digest: row.digest,
+    urgentSeverity: row.urgent_severity,
+    mutedUntil: row.muted_until,
+    enabled: row.enabled,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+async function resolveRef(
+  db: Executor,
+  table: 'brands' | 'alert_channels',
+  ref: number | string,
+  what: string,
+): Promise<number> {
+  const row = await db
+    .selectFrom(table)
+    .select('id')
+    .where(typeof ref === 'number' ? 'id' : 'name', '=', ref)
+    .executeTakeFirst();
+  if (!row) throw new AppError('validation_failed', `${what} ${JSON.stringify(ref)} does not exist`);
+  return row.id;
+}
+
+type RuleValues = Omit<Partial<z.output<typeof RuleInput>>, 'conditions'> & { conditions?: Json };
+
+async function rowValues(db: Executor, rule: RuleValues, now: Date): Promise<Record<string, unknown>> {
+  const values: Record<string, unknown> = { updated_at: now };
+  if (rule.name !== undefined) values.name = rule.name;
+  if (rule.kind !== undefined) values.kind = rule.kind;
+  if (rule.brand !== undefined) values.brand_id = await resolveRef(db, 'brands', rule.brand, 'brand');
+  if (rule.conditions !== undefined) values.conditions = JSON.stringify(rule.conditions);
+  if (rule.channels !== undefined) {
+    const ids: number[] = [];
+    for (const ref of rule.channels) ids.push(await resolveRef(db, 'alert_channels', ref, 'channel'));
+    values.channel_ids = [...new Set(ids)];
+  }
+  if (rule.severity !== undefined) values.severity = rule.severity;
+  if (rule.cooldownMinutes !== undefined) values.cooldown_minutes = rule.cooldownMinutes;
+  if (rule.quietHours !== undefined)
+    values.quiet_hours = rule.quietHours === null ? null : JSON.stringify(rule.quietHours);
+  if (rule.digest !== undefined) values.digest = rule.digest;
+  if (rule.urgentSeverity !== undefined) values.urgent_severity = rule.urgentSeverity;
+  if (rule.mutedUntil !== undefined)
+    values.muted_until = rule.mutedUntil === null ? null : new Date(rule.mutedUntil);
+  if (rule.enabled !== undefined) values.enabled = rule.enabled;
+  return values;
+}
+
+export async function createRule({ deps, input }: { deps: Deps; input: unknown }): Promise<AlertRule> {
+  const rule = parseInput(RuleInput, input, 'alert rule');
+  const now = deps.now();
+  const values = { ...(await rowValues(deps.db, rule, now)), created_at: now };
+  const row = await conflictOnDuplicate(`an alert rule named "${rule.name}" already exists`, () =>
+    deps.db
+      .insertInto('alert_rules')
+      .values(values as never)
+      .returningAll()
+      .executeTakeFirstOrThrow(),
+  );
+  return toRule(row);
+}
+
+/**
+ * Insert or update by name (the config file). An existing rule keeps its `created_at`: mentions
+ * published before a rule existed never fire it, and re-reading the config changes nothing there.
+ */
+export async function upsertRule({ deps, input }: { deps: Deps; input: unknown }): Promise<AlertRule> {
+  const rule = parseInput(RuleInput, input, 'alert rule');
+  const now = deps.now();
+  const values = await rowValues(deps.db, rule, now);
+  const row = await deps.db
+    .insertInto('alert_rules')
+    .values({ ...values, created_at: now } as never)
+    .onConflict((oc) => oc.column('name').doUpdateSet(values as never))
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return toRule(row);
+}
+
+export async function listRules({
+  deps,
+  input = {},
+}: {
+  deps: Deps;
+  input?: { brandId?: number };
+}): Promise<AlertRule[]> {
+  let query = deps.db.selectFrom('alert_rules').selectAll().orderBy('id');
+  if (input.brandId !== undefined) query = query.where('brand_id', '=', input.brandId);
+  return (await query.execute()).map(toRule);
+}
+
+async function getRuleRow(db: Executor, id: number): Promise<AlertRuleRow> {
+  const row = await db.selectFrom('alert_rules').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!row) throw AppError.notFound('alert rule', id);
+  return row;
+}
+
+export async function getRule({ deps, input }: { deps: Deps; input: { id: number } }): Promise<AlertRule> {
+  return toRule(await getRuleRow(deps.db, input.id));
+}
+
+export async function updateRule({
+  deps,
+  input,
+}: {
+  deps: Deps;
+  input: { id: number; patch: unknown };
+}): Promise<AlertRule> {
+  const { conditions, ...patch } = parseInput(RulePatch, input.patch, 'alert rule');
+  const current = await getRuleRow(deps.db, input.id);
+  const kind = current.kind as RuleKind;
+  const checked =
+    conditions === undefined
+      ? {}
+      : {
+          conditions: parseInput(
+            RULE_CONDITIONS[kind],
+            conditions,
+            `alert rule conditions (${kind})`,
+          ) as Json,
+        };
+  const values = await rowValues(deps.db, { ...patch, ...checked }, deps.now());
+  const row = await conflictOnDuplicate(`an alert rule named "${patch.name}" already exists`, () =>
+    deps.db
+      .updateTable('alert_rules')
+      .set(values as never)
+      .where('id', '=', input.id)
+      .returningAll()
+      .executeTakeFirstOrThrow(),
+  );
+  return toRule(row);
+}
+
+/** Deletes a rule with its incidents, events and queued deliveries. */
+export async function deleteRule({ deps, input }: { deps: Deps; input: { id: number } }): Promise<void> {
+  const deleted = await deps.db.deleteFrom('alert_rules').where('id', '=', input.id).executeTakeFirst();
+  if (deleted.numDeletedRows === 0n) throw AppError.notFound('alert rule', input.id);
+}

@@ -1,0 +1,59 @@
+/**
+ * earshot as a user runs it, for end-to-end tests: a real `src/node.ts` process, and a database of
+ * its own on the TEST_DATABASE_URL server when there is one.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
+import pg from 'pg';
+import { TEST_DATABASE_URL } from './db.ts';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+
+export type Started = { child: ChildProcess; url: string; output: () => string };
+
+/** Starts `src/node.ts` on a free port; resolves once it listens, rejects if it exits first. */
+export function startEarshot(env: Record<string, string>): Promise<Started> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/node.ts'], {
+    cwd: ROOT,
+    env: { ...process.env, PORT: '0', LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  return new Promise((resolvePromise, reject) => {
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /earshot listening on (http:\/\/\S+)/.exec(output);
+      if (match?.[1]) resolvePromise({ child, url: match[1], output: () => output });
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.on('exit', (code) => reject(new Error(`earshot exited with ${code} before listening:\n${output}`)));
+  });
+}
+
+/**
+ * A fresh database on the TEST_DATABASE_URL server for one test file (a process runs its own
+ * migrations), with its drop; undefined without a server (the process uses PGlite).
+ */
+export async function createProcessDatabase(
+  prefix: string,
+): Promise<{ url: string; drop: () => Promise<void> } | undefined> {
+  if (!TEST_DATABASE_URL) return undefined;
+  const name = `${prefix}_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const url = new URL(TEST_DATABASE_URL);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: async () => {
+      const c = new pg.Client({ connectionString: TEST_DATABASE_URL });
+      await c.connect();
+      await c.query(`drop database if exists ${name} with (force)`);
+      await c.end();
+    },
+  };
+}
