@@ -9,6 +9,7 @@ import * as mixedAndReasons from './migrations/20261123_0003_mixed_and_reasons.t
 import * as analyticsRollups from './migrations/20261123_0004_analytics_rollups.ts';
 import * as weeklyRollups from './migrations/20261123_0005_weekly_rollups.ts';
 import * as alerts from './migrations/20261123_0006_alerts.ts';
+import * as alertGrouping from './migrations/20261123_0007_alert_grouping_and_flood_cap.ts';
 import { ensureRollups } from './queries/rollups.ts';
 import type { Database } from './schema.ts';
 
@@ -19,6 +20,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '20261123_0004_analytics_rollups': analyticsRollups,
   '20261123_0005_weekly_rollups': weeklyRollups,
   '20261123_0006_alerts': alerts,
+  '20261123_0007_alert_grouping_and_flood_cap': alertGrouping,
 };
 
 export type MigrationLog = (message: string) => void;

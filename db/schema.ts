@@ -168,6 +168,8 @@ export interface AlertRulesTable {
   urgent_severity: Severity | null;
   muted_until: Date | null;
   enabled: Generated<boolean>;
+  /** Announcements per rolling hour before the rest go to the hourly digest; null: no cap. */
+  max_alerts_per_hour: Generated<number | null>;
   created_at: Generated<Date>;
   updated_at: Timestamp;
 }
@@ -210,6 +212,7 @@ export interface AlertEventsTable {
   details: JsonColumn;
   created_at: Generated<Date>;
   digest_due_at: Date | null;
+  announced_at: Date | null;
 }
 
 export interface AlertDeliveriesTable {

@@ -8,6 +8,7 @@ import { Webhook } from 'standardwebhooks';
 import type { AlertChannelRow, ChannelKind } from '../../db/schema.ts';
 import { parseRetryAfter, USER_AGENT } from '../../sources/http.ts';
 import type { Deps } from '../deps.ts';
+import { resolveSecretRef } from '../secrets.ts';
 import type { AlertMessage, MessageEvent, MessageMention } from './message.ts';
 
 export const DEFAULT_SEND_TIMEOUT_MS = 10_000;
@@ -21,17 +22,6 @@ export function generateWebhookSecret(): string {
 
 /** A channel with its secret references resolved: where to send, and how to sign. */
 export type ChannelTarget = { kind: ChannelKind; url: string; secret: string | null };
-
-/** A secret reference as stored: the value itself or {"env": NAME}. */
-export function resolveSecretRef(readSecret: Deps['readSecret'], ref: unknown, what: string): string {
-  if (typeof ref === 'string' && ref !== '') return ref;
-  if (ref && typeof ref === 'object' && 'env' in ref && typeof ref.env === 'string') {
-    const value = readSecret(ref.env);
-    if (!value) throw new Error(`credential missing: environment variable ${ref.env} (${what}) is not set`);
-    return value;
-  }
-  throw new Error(`invalid secret reference for ${what}`);
-}
 
 export function resolveChannelTarget(
   deps: Pick<Deps, 'readSecret'>,

@@ -79,6 +79,12 @@ async function digestMessage(
   const sorted = [...events].sort((a, b) => Number(b.id) - Number(a.id));
   const incidents = new Set(events.map((e) => Number(e.incident_id))).size;
   const period = rule.digest === 'daily' ? 'day' : 'hour';
+  const brandName = brand?.name ?? `brand ${rule.brand_id}`;
+  // A rule without a digest of its own has one only when its flood cap held alerts back.
+  const why =
+    rule.digest === null
+      ? ` held by the flood cap (${rule.max_alerts_per_hour ?? '∞'} an hour) for ${brandName} (${rule.name})`
+      : ` for ${brandName} (${rule.name}) in the last ${period}`;
   return {
     type: 'digest',
     createdAt: now.toISOString(),
@@ -87,8 +93,13 @@ async function digestMessage(
     incident: null,
     summary: `${events.length} alert${events.length === 1 ? '' : 's'} in ${incidents} incident${
       incidents === 1 ? '' : 's'
-    } for ${brand?.name ?? `brand ${rule.brand_id}`} (${rule.name}) in the last ${period}`,
-    details: { events: events.length, incidents, listed: Math.min(events.length, DIGEST_EVENT_LIMIT) },
+    }${why}`,
+    details: {
+      events: events.length,
+      incidents,
+      listed: Math.min(events.length, DIGEST_EVENT_LIMIT),
+      floodCap: rule.digest === null,
+    },
     events: sorted.slice(0, DIGEST_EVENT_LIMIT).map((e) => ({
       id: Number(e.id),
       at: e.created_at.toISOString(),

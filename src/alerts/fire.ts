@@ -23,6 +23,11 @@ export type Firing = {
   rule: AlertRuleRow;
   /** Events with one group key share an incident while it is not resolved. */
   groupKey: string;
+  /**
+   * Finds an open incident this event belongs to under another key (the same theme across sources);
+   * run under the rule's lock, so two concurrent events cannot both open one.
+   */
+  joinGroup?: (db: Executor) => Promise<{ groupKey: string; why: string } | undefined>;
   /** Unique per rule: firing again with the same key adds nothing (re-runs are harmless). */
   dedupeKey: string;
   severity: Severity;
@@ -45,8 +50,11 @@ export type Fired = {
   /** Deliveries were queued now (not muted, cooled down, held for a digest or for quiet hours). */
   queued: number;
   /** Why nothing was queued, when nothing was. */
-  held?: 'muted' | 'cooldown' | 'digest' | 'no_channel';
+  held?: 'muted' | 'cooldown' | 'digest' | 'flood' | 'no_channel';
 };
+
+/** Events not yet announced that an incident's update lists alongside the new one. */
+export const PENDING_EVENT_LIMIT = 9;
 
 export type QuietHours = { start: string; end: string; timeZone: string };
 
@@ -144,16 +152,20 @@ async function upsertIncident(db: Executor, f: Firing, now: Date, mentions: numb
  * this dedupe key. Firings of one rule are serialised (a transaction-scoped advisory lock), so two
  * workers evaluating the same window cannot both record it.
  */
-export async function fireAlert(db: Executor, f: Firing, now: Date): Promise<Fired | undefined> {
-  await sql`select pg_advisory_xact_lock(${ALERT_LOCK_SPACE}, ${f.rule.id})`.execute(db);
+export async function fireAlert(db: Executor, firing: Firing, now: Date): Promise<Fired | undefined> {
+  await sql`select pg_advisory_xact_lock(${ALERT_LOCK_SPACE}, ${firing.rule.id})`.execute(db);
   const seen = await db
     .selectFrom('alert_events')
     .select('id')
-    .where('rule_id', '=', f.rule.id)
-    .where('dedupe_key', '=', f.dedupeKey)
+    .where('rule_id', '=', firing.rule.id)
+    .where('dedupe_key', '=', firing.dedupeKey)
     .executeTakeFirst();
   if (seen) return undefined;
 
+  const joined = firing.joinGroup ? await firing.joinGroup(db) : undefined;
+  const f = joined
+    ? { ...firing, groupKey: joined.groupKey, summary: `${firing.summary} (joins: ${joined.why})` }
+    : firing;
   const mentions = f.mentionCount ?? (f.mentionId ? 1 : 0);
   const before = await db
     .selectFrom('incidents')
@@ -167,9 +179,14 @@ export async function fireAlert(db: Executor, f: Firing, now: Date): Promise<Fir
   const urgent = f.rule.urgent_severity !== null && rank(f.severity) >= rank(f.rule.urgent_severity);
   const quiet = f.rule.quiet_hours as QuietHours | null;
   const muted = f.rule.muted_until !== null && f.rule.muted_until > now;
+  const cooling =
+    before?.notified_at != null &&
+    before.notified_at.getTime() > now.getTime() - f.rule.cooldown_minutes * 60_000;
+  const flooded =
+    !muted && !cooling && (f.rule.digest === null || urgent) && (await floodCapReached(db, f.rule, now));
   const digestDue =
-    !muted && f.rule.digest !== null && !urgent
-      ? nextDigestAt(f.rule.digest, now, quiet?.timeZone ?? 'UTC')
+    !muted && ((f.rule.digest !== null && !urgent) || flooded)
+      ? nextDigestAt(flooded ? 'hourly' : (f.rule.digest ?? 'hourly'), now, quiet?.timeZone ?? 'UTC')
       : null;
 
   const event = await db
@@ -191,10 +208,7 @@ export async function fireAlert(db: Executor, f: Firing, now: Date): Promise<Fir
   const fired = { eventId, incidentId: incident.id, opened: incident.opened };
 
   if (muted) return { ...fired, queued: 0, held: 'muted' };
-  if (digestDue) return { ...fired, queued: 0, held: 'digest' };
-  const cooling =
-    before?.notified_at != null &&
-    before.notified_at.getTime() > now.getTime() - f.rule.cooldown_minutes * 60_000;
+  if (digestDue) return { ...fired, queued: 0, held: flooded ? 'flood' : 'digest' };
   if (cooling) return { ...fired, queued: 0, held: 'cooldown' };
 
   const brand = await db
@@ -225,7 +239,11 @@ export async function fireAlert(db: Executor, f: Firing, now: Date): Promise<Fir
     },
     summary: f.summary,
     details: f.details,
-    events: [eventMessage],
+    // An update also lists what joined the incident since channels were last told (cooldown).
+    events: [
+      eventMessage,
+      ...(incident.opened ? [] : await pendingEvents(db, incident.id, eventId, before?.notified_at ?? null)),
+    ],
   };
   const notBefore = urgent || !quiet ? now : (quietHoursEnd(quiet, now) ?? now);
   const queued = await queueDeliveries(db, f.rule.channel_ids, message, {
@@ -234,7 +252,44 @@ export async function fireAlert(db: Executor, f: Firing, now: Date): Promise<Fir
   });
   if (queued === 0) return { ...fired, queued, held: 'no_channel' };
   await db.updateTable('incidents').set({ notified_at: now }).where('id', '=', incident.id).execute();
+  await db.updateTable('alert_events').set({ announced_at: now }).where('id', '=', eventId).execute();
   return { ...fired, queued };
+}
+
+/** Whether the rule already announced its hourly allowance (the flood cap). */
+async function floodCapReached(db: Executor, rule: AlertRuleRow, now: Date): Promise<boolean> {
+  if (rule.max_alerts_per_hour === null) return false;
+  const row = await db
+    .selectFrom('alert_events')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('rule_id', '=', rule.id)
+    .where('announced_at', '>', new Date(now.getTime() - 3_600_000))
+    .executeTakeFirstOrThrow();
+  return Number(row.n) >= rule.max_alerts_per_hour;
+}
+
+/** The incident's events since channels were last told, newest first (the new event excluded). */
+async function pendingEvents(
+  db: Executor,
+  incidentId: number,
+  newEventId: number,
+  since: Date | null,
+): Promise<MessageEvent[]> {
+  let query = db
+    .selectFrom('alert_events')
+    .select(['id', 'created_at', 'severity', 'summary'])
+    .where('incident_id', '=', incidentId)
+    .where('digest_due_at', 'is', null)
+    .where('id', '<>', newEventId);
+  if (since) query = query.where('created_at', '>', since);
+  const rows = await query.orderBy('id', 'desc').limit(PENDING_EVENT_LIMIT).execute();
+  return rows.map((r) => ({
+    id: Number(r.id),
+    at: r.created_at.toISOString(),
+    severity: r.severity,
+    summary: r.summary,
+    mention: null,
+  }));
 }
 
 /** Key space of the advisory locks taken here (the other key is the rule id). */

@@ -32,6 +32,16 @@ export const NegativeMentionConditions = z.strictObject({
   languages: Names.optional(),
   /** Likes + shares + replies… where the source reports engagement; items without it pass. */
   minEngagement: z.number().min(0).optional(),
+  /**
+   * A mention sharing a negative theme with an alert of this rule's open incident from the last
+   * this-many minutes joins that incident, whatever its source (0: group syndicated copies only).
+   */
+  groupWindowMinutes: z
+    .number()
+    .int()
+    .min(0)
+    .max(7 * 24 * 60)
+    .default(60),
   /** Older mentions never fire (no storm on backfills and first polls). */
   recentMinutes: z
     .number()
@@ -58,6 +68,8 @@ export type IngestedMention = {
   touchpoints: string[];
   intents: string[];
   engagement: Json | null;
+  /** Themes with the sentiment of the sentences that hold them (aspect sentiment). */
+  themes: { theme: string; score: number | null }[];
 };
 
 /** Sum of the numbers an upstream reports as engagement (likes, reposts, replies, points…). */
@@ -150,17 +162,58 @@ export async function fireMentionRules(
       if (!m.brandIds.includes(rule.brand_id)) continue;
       if (!isFresh(rule, conditions.data, m, batch.now, batch.firstPoll)) continue;
       if (!mentionMatches(conditions.data, m, batch.source)) continue;
-      const result = await fireAlert(db, mentionFiring(rule, m, batch), batch.now);
+      const result = await fireAlert(db, mentionFiring(rule, conditions.data, m, batch), batch.now);
       if (result) fired.push(result);
     }
   }
   return fired;
 }
 
+/** Themes a mention can be grouped on: those not praised where they appear. */
+const groupingThemes = (m: IngestedMention) =>
+  m.themes.filter((t) => t.score === null || t.score <= 0).map((t) => t.theme);
+
+/**
+ * The open incident of this rule a mention belongs to: its original's (a syndicated copy), else one
+ * that alerted on a mention with one of its themes within the window (the same complaint across
+ * sources).
+ */
+async function relatedIncident(
+  db: Executor,
+  rule: AlertRuleRow,
+  c: NegativeMentionConditions,
+  m: IngestedMention,
+  now: Date,
+): Promise<{ groupKey: string; why: string } | undefined> {
+  const open = db
+    .selectFrom('incidents as i')
+    .innerJoin('alert_events as e', 'e.incident_id', 'i.id')
+    .select('i.group_key')
+    .where('i.rule_id', '=', rule.id)
+    .where('i.status', '<>', 'resolved');
+  if (m.duplicateOf !== null) {
+    const story = await open.where('e.mention_id', '=', m.duplicateOf).executeTakeFirst();
+    if (story) return { groupKey: story.group_key, why: `a copy of mention ${m.duplicateOf}` };
+  }
+  const themes = groupingThemes(m);
+  if (c.groupWindowMinutes === 0 || themes.length === 0) return undefined;
+  const row = await open
+    .innerJoin('mention_themes as mt', 'mt.mention_id', 'e.mention_id')
+    .select('mt.theme')
+    .where('e.created_at', '>=', new Date(now.getTime() - c.groupWindowMinutes * 60_000))
+    .where('mt.theme', 'in', themes)
+    .where((eb) => eb.or([eb('mt.sentiment_score', 'is', null), eb('mt.sentiment_score', '<=', 0)]))
+    .orderBy('e.created_at', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return row ? { groupKey: row.group_key, why: `same theme “${row.theme}”` } : undefined;
+}
+
 function mentionFiring(
   rule: AlertRuleRow,
+  c: NegativeMentionConditions,
   m: IngestedMention,
-  batch: { source: SourceRow; brandNames: ReadonlyMap<number, string> },
+  batch: { source: SourceRow; brandNames: ReadonlyMap<number, string>; now: Date },
 ) {
   const brand = batch.brandNames.get(rule.brand_id) ?? `brand ${rule.brand_id}`;
   const what = m.label ?? (m.rating !== null ? `${m.rating}★` : 'matching');
@@ -170,6 +223,8 @@ function mentionFiring(
     rule,
     // Copies of one story (syndication) join the original's incident.
     groupKey: `story:${m.duplicateOf ?? m.id}`,
+    // …and so does the same complaint from another source within the window.
+    joinGroup: (db: Executor) => relatedIncident(db, rule, c, m, batch.now),
     dedupeKey: `mention:${m.id}`,
     severity: rule.severity,
     title: `${what[0]?.toUpperCase()}${what.slice(1)} mention of ${brand} on ${batch.source.name}`,
@@ -184,6 +239,7 @@ function mentionFiring(
       intents: m.intents,
       engagement: m.engagement,
       duplicateOf: m.duplicateOf,
+      themes: m.themes.map((t) => t.theme),
     } as Json,
     mentionId: m.id,
   };

@@ -48,6 +48,8 @@ const RuleFields = {
   urgentSeverity: Severity.nullable().default(null),
   mutedUntil: z.iso.datetime({ offset: true }).nullable().default(null),
   enabled: z.boolean().default(true),
+  /** Flood cap: past this many announcements in an hour the rest wait for the hourly digest (null: none). */
+  maxAlertsPerHour: z.number().int().min(1).max(3600).nullable().default(30),
 };
 
 function checkConditions(kind: RuleKind, conditions: unknown, ctx: z.RefinementCtx): Json | undefined {
@@ -80,6 +82,7 @@ export const RulePatch = z.strictObject({
   urgentSeverity: Severity.nullable().optional(),
   mutedUntil: z.iso.datetime({ offset: true }).nullable().optional(),
   enabled: z.boolean().optional(),
+  maxAlertsPerHour: RuleFields.maxAlertsPerHour.unwrap().optional(),
 });
 
 export type AlertRule = {
@@ -96,6 +99,7 @@ export type AlertRule = {
   urgentSeverity: AlertRuleRow['urgent_severity'];
   mutedUntil: Date | null;
   enabled: boolean;
+  maxAlertsPerHour: number | null;
   createdAt: Date;
   updatedAt: Date;
 };
@@ -115,6 +119,7 @@ export function toRule(row: AlertRuleRow): AlertRule {
     urgentSeverity: row.urgent_severity,
     mutedUntil: row.muted_until,
     enabled: row.enabled,
+    maxAlertsPerHour: row.max_alerts_per_hour,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -157,6 +162,7 @@ async function rowValues(db: Executor, rule: RuleValues, now: Date): Promise<Rec
   if (rule.mutedUntil !== undefined)
     values.muted_until = rule.mutedUntil === null ? null : new Date(rule.mutedUntil);
   if (rule.enabled !== undefined) values.enabled = rule.enabled;
+  if (rule.maxAlertsPerHour !== undefined) values.max_alerts_per_hour = rule.maxAlertsPerHour;
   return values;
 }
 

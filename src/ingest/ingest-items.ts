@@ -184,6 +184,7 @@ export async function ingestItems(deps: Deps, batch: IngestBatch): Promise<Inges
         touchpoints: m.touchpoints,
         intents: m.intents,
         engagement: m.engagement,
+        themes: entry.themes.map((t) => ({ theme: t.theme, score: t.score })),
       });
     }
     await insertMatches(tx, matchRows);

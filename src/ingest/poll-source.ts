@@ -6,9 +6,10 @@
 import { getSource, recordPollFailure } from '../../db/queries/sources.ts';
 import type { SourceRow } from '../../db/schema.ts';
 import { UpstreamError } from '../../sources/http.ts';
-import type { FetchResult, SecretRef } from '../../sources/types.ts';
+import type { FetchResult } from '../../sources/types.ts';
 import type { Deps } from '../deps.ts';
 import { AppError } from '../errors.ts';
+import { resolveSecretRef } from '../secrets.ts';
 import { type IngestResult, ingestItems } from './ingest-items.ts';
 
 export type PollResult = Omit<IngestResult, 'insertedExternalIds'> & {
@@ -19,13 +20,6 @@ export type PollResult = Omit<IngestResult, 'insertedExternalIds'> & {
 };
 
 const MAX_STORED_ERROR = 2000;
-
-function resolveSecret(deps: Deps, ref: SecretRef): string {
-  if (typeof ref === 'string') return ref;
-  const value = deps.readSecret(ref.env);
-  if (!value) throw new Error(`credential missing: environment variable ${ref.env} is not set`);
-  return value;
-}
 
 function describe(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
@@ -106,7 +100,7 @@ export async function pollLoadedSource(deps: Deps, source: SourceRow): Promise<P
       cursor: source.cursor,
       http: deps.http,
       now: startedAt,
-      secret: (ref) => resolveSecret(deps, ref),
+      secret: (ref) => resolveSecretRef(deps.readSecret, ref),
     });
   } catch (error) {
     return fail(deps, source, startedAt, error);

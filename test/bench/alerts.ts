@@ -155,6 +155,8 @@ async function main(): Promise<number> {
         kind: 'negative_mention',
         channels: ['hook'],
         cooldownMinutes: 0,
+        // Every alert is measured on its own: no flood cap folding the burst into a digest.
+        maxAlertsPerHour: null,
       },
     });
 

@@ -66,8 +66,8 @@ describe('alerts API', () => {
     return res.body;
   }
 
-  async function push(items: Array<Record<string, unknown>>) {
-    const res = await call(app, 'POST', '/api/ingest', { source: 'helpdesk', items });
+  async function push(items: Array<Record<string, unknown>>, source = 'helpdesk') {
+    const res = await call(app, 'POST', '/api/ingest', { source, items });
     expectStatus(res, 200);
     return res.body;
   }
@@ -232,6 +232,117 @@ describe('alerts API', () => {
     expect(list.body.items[0]).toMatchObject({ eventCount: 2, mentionCount: 2 });
     // Announced once: the copy joined within the cooldown.
     expect(await deliveries()).toHaveLength(1);
+  });
+
+  it('the same complaint theme from another source within the window joins the incident', async () => {
+    await webhook();
+    await rule({ cooldownMinutes: 10 });
+    expectStatus(
+      await call(app, 'POST', '/api/sources', { name: 'reviews', kind: 'push', options: {} }),
+      201,
+    );
+    clock = minutes(5);
+    await push([
+      complaint('l-1', minutes(4), {
+        text: 'The Acme login page keeps failing, I cannot get into my account. Awful.',
+      }),
+    ]);
+    clock = minutes(8);
+    await push(
+      [
+        complaint('l-2', minutes(7), {
+          text: 'My Acme account is locked and the login page just errors. Terrible.',
+        }),
+      ],
+      'reviews',
+    );
+    // A different complaint is a different incident.
+    await push([
+      complaint('p-1', minutes(7), { text: 'My Acme parcel never arrived and the courier lied. Awful.' }),
+    ]);
+    const list = await call(app, 'GET', '/api/alerts');
+    expect(list.body.items, list.text).toHaveLength(2);
+    const login = list.body.items.find((i: { mentionCount: number }) => i.mentionCount === 2);
+    expect(login, list.text).toBeDefined();
+    const detail = await call(app, 'GET', `/api/alerts/${login.id}`);
+    expect(detail.body.events.map((e: { summary: string }) => e.summary).join(' ')).toMatch(
+      /same theme “(login page|account)”/,
+    );
+    // Announced once (the second joined within the cooldown)…
+    expect(detail.body.deliveries).toHaveLength(1);
+
+    // …and after the cooldown, an update that also lists what joined in between.
+    clock = minutes(20);
+    await push([
+      complaint('l-3', minutes(19), {
+        text: 'Acme login page down again, my account is unreachable. Useless.',
+      }),
+    ]);
+    const after = await call(app, 'GET', `/api/alerts/${login.id}`);
+    expect(after.body).toMatchObject({ eventCount: 3, mentionCount: 3 });
+    expect(after.body.deliveries).toHaveLength(2);
+    const rows = await deliveries();
+    const update = rows.at(-1)?.payload as { type: string; events: Array<{ summary: string }> };
+    expect(update.type).toBe('incident.updated');
+    expect(update.events).toHaveLength(2);
+    expect(update.events[1]?.summary).toContain('locked');
+
+    // Past the window, the same theme opens a new incident.
+    clock = minutes(200);
+    await push([
+      complaint('l-4', minutes(199), {
+        text: 'Again the Acme login page fails and my account is gone. Awful.',
+      }),
+    ]);
+    expect((await call(app, 'GET', '/api/alerts')).body.items).toHaveLength(3);
+  });
+
+  it('theme grouping off (groupWindowMinutes 0): one incident per story', async () => {
+    await webhook();
+    await rule({ conditions: { groupWindowMinutes: 0 } });
+    clock = minutes(5);
+    await push([
+      complaint('l-1', minutes(4), {
+        text: 'The Acme login page keeps failing, I cannot get into my account. Awful.',
+      }),
+      complaint('l-2', minutes(4), {
+        text: 'My Acme account is locked and the login page just errors. Terrible.',
+      }),
+    ]);
+    expect((await call(app, 'GET', '/api/alerts')).body.items).toHaveLength(2);
+  });
+
+  it('flood cap: past maxAlertsPerHour, distinct alerts wait for one hourly message', async () => {
+    await webhook();
+    await rule({ maxAlertsPerHour: 2, conditions: { groupWindowMinutes: 0 } });
+    clock = minutes(5);
+    const texts = [
+      'My Acme parcel never arrived and the courier lied. Awful.',
+      'Acme charged me twice and no refund yet, disgraceful.',
+      'The Acme checkout crashed twice, I hate it.',
+      'Rude Acme agent hung up on me, worst support ever.',
+      'The Acme app deletes my playlists every update, terrible.',
+    ];
+    const fired = await push(texts.map((text, i) => complaint(`f-${i}`, minutes(4), { text })));
+    expect(fired.inserted).toBe(5);
+    expect((await call(app, 'GET', '/api/alerts')).body.items).toHaveLength(5);
+    expect((await deliveries()).map((d) => d.kind)).toEqual(['alert', 'alert']);
+    const sent = await sendDueDigests({ deps, input: { now: minutes(61) } });
+    expect(sent).toMatchObject({ rules: 1, events: 3, queued: 1 });
+    const digest = (await deliveries()).at(-1)?.payload as {
+      summary: string;
+      details: { floodCap: boolean };
+    };
+    expect(digest.details.floodCap).toBe(true);
+    expect(digest.summary).toContain('flood cap (2 an hour)');
+    // An hour on, the allowance is back.
+    clock = minutes(70);
+    await push([
+      complaint('f-later', minutes(69), {
+        text: 'Acme lost my luggage and nobody answers the phone. Awful.',
+      }),
+    ]);
+    expect((await deliveries()).at(-1)?.kind).toBe('alert');
   });
 
   it('no storm: old items and undated items of a first push never fire', async () => {
