@@ -11,7 +11,14 @@ import { createDb, dbTargetFor } from '../db/create-db.ts';
 import { migrateToLatest } from '../db/migrate.ts';
 import { listFeedback } from '../db/queries/mentions.ts';
 import { rebuildRollups } from '../db/queries/rollups.ts';
-import { openRuntime, readDeploymentModel, readVocabulary } from './bootstrap.ts';
+import {
+  applyConfigFile,
+  openRuntime,
+  readDeploymentModel,
+  readVocabulary,
+  resolveConfigFile,
+} from './bootstrap.ts';
+import { loadDemo } from './cli/demo.ts';
 import { formatSummary, IMPORT_FIELDS, type ImportField, importCsv, progressBar } from './cli/import.ts';
 import { scoreStream } from './cli/score.ts';
 import { loadConfig } from './config.ts';
@@ -30,6 +37,9 @@ commands:
   train     fold the label corrections made in this deployment (PATCH /api/mentions/:id) into its
             sentiment model (written to EARSHOT_MODEL, default <data dir>/sentiment-model.json;
             restart the service to use it)
+  demo      load a realistic sample (90 days of mentions of the configured brands on five demo
+            sources, reviews, comparisons, a complaint spike and open incidents) to explore the
+            dashboard without network access; running it again adds nothing
   migrate   apply database migrations (DATABASE_URL, or the embedded database in EARSHOT_DATA_DIR)
   rollups rebuild
             recompute the analytics rollups from the stored mentions (after changing the database
@@ -163,7 +173,30 @@ async function train(): Promise<number> {
   }
 }
 
+async function demo(): Promise<number> {
+  const config = loadConfig();
+  const runtime = await openRuntime(config, createLogger('warn', 'stderr'));
+  try {
+    const configFile = resolveConfigFile(config.configPath);
+    if (configFile) await applyConfigFile(runtime.deps, configFile);
+    const tty = process.stderr.isTTY;
+    const summary = await loadDemo(runtime.deps, {
+      ...(tty ? { progress: (line: string) => process.stderr.write(`\r\x1b[K${line}`) } : {}),
+    });
+    if (tty) process.stderr.write('\r\x1b[K');
+    process.stdout.write(
+      `demo loaded: ${summary.inserted} new mentions of ${summary.brands.join(', ')} ` +
+        `(${summary.generated} in the sample) on ${summary.sources} demo sources; ` +
+        `${summary.incidents} open incident(s). Start earshot (npm start) and open the address it prints.\n`,
+    );
+    return 0;
+  } finally {
+    await runtime.close();
+  }
+}
+
 const commands: Record<string, () => Promise<number>> = {
+  demo,
   score,
   import: importCommand,
   train,
