@@ -13,6 +13,7 @@ import type { Config } from './config.ts';
 import type { Deps } from './deps.ts';
 import { AppError } from './errors.ts';
 import type { Logger } from './logger.ts';
+import { createOutboundFetch } from './net/outbound.ts';
 import { createAnalyzer } from './nlp/analyzer.ts';
 import { detectLanguage } from './nlp/language.ts';
 import { loadModel, type ModelFile } from './nlp/model.ts';
@@ -46,7 +47,10 @@ export function readDeploymentModel(path: string, logger: Logger): ModelFile | u
 export type Runtime = { deps: Deps; close: () => Promise<void> };
 
 export async function openRuntime(
-  config: Pick<Config, 'databaseUrl' | 'dataDir' | 'readSecret' | 'modelPath' | 'vocabularyPath'>,
+  config: Pick<
+    Config,
+    'databaseUrl' | 'dataDir' | 'readSecret' | 'modelPath' | 'vocabularyPath' | 'outboundAllow'
+  >,
   logger: Logger,
   target: DbTarget = dbTargetFor(config),
 ): Promise<Runtime> {
@@ -57,6 +61,8 @@ export async function openRuntime(
     await handle.close();
     throw error;
   }
+  // Feeds and webhooks are user-supplied URLs: no connection to private addresses unless allowed.
+  const outbound = createOutboundFetch({ allow: config.outboundAllow });
   const deps: Deps = {
     db: handle.db,
     dbKind: handle.kind,
@@ -65,7 +71,8 @@ export async function openRuntime(
       vocabulary: readVocabulary(config.vocabularyPath),
       detectLanguage,
     }),
-    http: createHttpClient(),
+    http: createHttpClient({ fetch: outbound }),
+    fetch: outbound,
     connectors: createConnectorRegistry(),
     logger,
     now: () => new Date(),

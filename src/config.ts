@@ -2,6 +2,7 @@
  * Configuration: the environment is parsed once, here, with zod; everything else gets a `Config`.
  * No other module reads `process.env`.
  */
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -26,6 +27,26 @@ export const EnvSchema = z.object({
   EARSHOT_SCHEDULER: z.enum(['on', 'off']).default('on'),
   /** Most sources polled at once by one process. */
   EARSHOT_POLL_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  /**
+   * Addresses and CIDR ranges outbound requests may reach although they are loopback, private,
+   * link-local… (on-premise feeds and webhooks, tests): comma-separated, e.g. "10.1.0.0/16,127.0.0.1".
+   */
+  EARSHOT_OUTBOUND_ALLOW: z
+    .string()
+    .default('')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== ''),
+    )
+    .pipe(
+      z.array(
+        z
+          .string()
+          .refine((s) => isIP(s.split('/')[0] ?? '') !== 0, 'an IP address or CIDR range, e.g. 10.0.0.0/8'),
+      ),
+    ),
 });
 
 export type Config = {
@@ -39,6 +60,8 @@ export type Config = {
   logLevel: (typeof LOG_LEVELS)[number];
   scheduler: boolean;
   pollConcurrency: number;
+  /** Ranges outbound requests may reach despite being private (see EARSHOT_OUTBOUND_ALLOW). */
+  outboundAllow: string[];
   /** Reads a credential named by a source's `{"env": NAME}` option. */
   readSecret: (name: string) => string | undefined;
 };
@@ -65,6 +88,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     logLevel: e.LOG_LEVEL,
     scheduler: e.EARSHOT_SCHEDULER === 'on',
     pollConcurrency: e.EARSHOT_POLL_CONCURRENCY,
+    outboundAllow: e.EARSHOT_OUTBOUND_ALLOW,
     readSecret: (name) => env[name] || undefined,
   };
 }

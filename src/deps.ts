@@ -11,6 +11,11 @@ export type Deps = {
   dbKind: 'pglite' | 'postgres';
   analyzer: Analyzer;
   http: HttpClient;
+  /**
+   * How webhooks and other raw outbound requests go out; the Node runtime passes one that refuses
+   * private addresses (src/net/outbound.ts). Absent: the global fetch.
+   */
+  fetch?: typeof fetch;
   connectors: ConnectorRegistry;
   logger: Logger;
   now: () => Date;

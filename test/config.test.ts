@@ -16,6 +16,7 @@ describe('config', () => {
       logLevel: 'info',
       scheduler: true,
       pollConcurrency: 4,
+      outboundAllow: [],
     });
   });
 
@@ -42,6 +43,16 @@ describe('config', () => {
     expect(config.readSecret('REDDIT_SECRET')).toBe('s3cret');
     expect(config.readSecret('EMPTY')).toBeUndefined();
     expect(config.readSecret('MISSING')).toBeUndefined();
+  });
+
+  it('reads the outbound allow-list and names a bad entry', () => {
+    expect(parseConfig({}).outboundAllow).toEqual([]);
+    expect(parseConfig({ EARSHOT_OUTBOUND_ALLOW: ' 10.1.0.0/16, 127.0.0.1 ,::1' }).outboundAllow).toEqual([
+      '10.1.0.0/16',
+      '127.0.0.1',
+      '::1',
+    ]);
+    expect(() => parseConfig({ EARSHOT_OUTBOUND_ALLOW: 'localhost' })).toThrow(/EARSHOT_OUTBOUND_ALLOW/);
   });
 
   it('treats an empty DATABASE_URL as unset', () => {

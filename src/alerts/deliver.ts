@@ -280,7 +280,7 @@ async function deliverOne(
   if (target) {
     if (channel.kind === 'slack') await markSlackSend(deps.db, { channelId: channel.id, at: sentAt });
     outcome = await sendToChannel(target, delivery.payload as AlertMessage, delivery.message_id, {
-      fetch: run.options.fetch,
+      fetch: run.options.fetch ?? deps.fetch,
       timeoutMs: run.options.timeoutMs,
     });
   }
@@ -447,7 +447,7 @@ export async function sendTestAlert({
     await markSlackSend(deps.db, { channelId, at: deps.now() });
   }
   const outcome = await sendToChannel(target, message, `msg_${randomUUID().replaceAll('-', '')}`, {
-    fetch: options.fetch,
+    fetch: options.fetch ?? deps.fetch,
     timeoutMs: options.timeoutMs,
   });
   const ok = classifyOutcome(outcome.status) === 'delivered';

@@ -16,7 +16,8 @@ export type Started = { child: ChildProcess; url: string; output: () => string }
 export function startEarshot(env: Record<string, string>): Promise<Started> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/node.ts'], {
     cwd: ROOT,
-    env: { ...process.env, PORT: '0', LOG_LEVEL: 'warn', ...env },
+    // The fake upstreams and receivers listen on loopback, which earshot refuses by default.
+    env: { ...process.env, PORT: '0', LOG_LEVEL: 'warn', EARSHOT_OUTBOUND_ALLOW: '127.0.0.1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
