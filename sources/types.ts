@@ -37,12 +37,15 @@ export type Engagement = {
 };
 
 /**
- * A credential in a source's options: the value itself, or `{"env": "NAME"}` to read it from the
- * environment at poll time (so it stays out of the config file and the database).
+ * A credential in a source's options: the value itself (encrypted before it is stored), or
+ * `{"env": "NAME"}` to read it from the environment at poll time (so it stays out of the config file
+ * and the database).
  */
 export const SecretRef = z.union([
   z.string().min(1).max(4096),
   z.strictObject({ env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/) }),
+  // As stored: sealed with the at-rest key (src/secrets.ts); a masked value sent back keeps it.
+  z.strictObject({ enc: z.string().regex(/^v1\./).max(20_000), origin: z.string().max(2048).optional() }),
 ]);
 export type SecretRef = z.infer<typeof SecretRef>;
 

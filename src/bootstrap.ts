@@ -18,6 +18,7 @@ import { createAnalyzer } from './nlp/analyzer.ts';
 import { detectLanguage } from './nlp/language.ts';
 import { loadModel, type ModelFile } from './nlp/model.ts';
 import { DEFAULT_VOCABULARY, mergeVocabulary, type Vocabulary } from './nlp/vocabulary.ts';
+import { checkStoredSecrets } from './secrets.ts';
 
 export const DEFAULT_CONFIG_FILE = 'earshot.config.json';
 
@@ -57,6 +58,8 @@ export async function openRuntime(
   const handle = await createDb(target);
   try {
     await migrateToLatest(handle.db, (message) => logger.info(message));
+    const secrets = await checkStoredSecrets({ db: handle.db, readSecret: config.readSecret });
+    if (secrets.sealed > 0) logger.info({ sealed: secrets.sealed }, 'stored secrets encrypted at rest');
   } catch (error) {
     await handle.close();
     throw error;

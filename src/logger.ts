@@ -3,12 +3,33 @@ import { pino } from 'pino';
 /** The slice of pino the code uses, so tests and other runtimes can pass their own. */
 export type Logger = Pick<pino.Logger, 'info' | 'warn' | 'error' | 'debug' | 'child'>;
 
+/**
+ * Credentials never reach the logs: no code logs them, and should an object holding one be logged
+ * anyway, these fields are censored (defence in depth; test/security/secrets.test.ts reads the logs).
+ */
+export const REDACTED_PATHS = [
+  '*.token',
+  '*.accessToken',
+  '*.secret',
+  '*.clientSecret',
+  '*.password',
+  '*.appPassword',
+  '*.signingSecret',
+  '*.authorization',
+  '*.headers.authorization',
+  '*.headers.cookie',
+  '*.options.*',
+];
+
+export const LOGGER_OPTIONS = {
+  base: undefined,
+  timestamp: pino.stdTimeFunctions.isoTime,
+  redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+} satisfies pino.LoggerOptions;
+
 /** JSON logs on stdout (the server), or on stderr where stdout carries a command's output (the CLI). */
 export function createLogger(level: pino.LevelWithSilent, stream: 'stdout' | 'stderr' = 'stdout'): Logger {
-  return pino(
-    { level, base: undefined, timestamp: pino.stdTimeFunctions.isoTime },
-    pino.destination(stream === 'stdout' ? 1 : 2),
-  );
+  return pino({ ...LOGGER_OPTIONS, level }, pino.destination(stream === 'stdout' ? 1 : 2));
 }
 
 export const silentLogger: Logger = pino({ level: 'silent' });

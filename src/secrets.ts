@@ -1,17 +1,167 @@
 /**
- * Secret references, as sources and alert channels store them: the value itself, or `{"env": NAME}`
- * read from the environment when it is used (so a config file can name a secret without holding it).
+ * Secrets: upstream credentials and webhook signing secrets and URLs, as sources and alert channels
+ * store them. A reference is the value itself (sealed before it is stored), `{"env": NAME}` read
+ * from the environment when it is used (nothing stored), or `{"enc": "v1.…"}`: the value encrypted
+ * at rest with AES-256-GCM under EARSHOT_SECRET_KEY. The API never shows a stored value.
  */
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import type { Deps } from './deps.ts';
+import { AppError } from './errors.ts';
 
-/** Resolves a stored reference; a missing variable or a malformed reference is an error naming `what`. */
+/** The environment variable holding the at-rest key: 32 random bytes, base64 or hex. */
+export const SECRET_KEY_VARIABLE = 'EARSHOT_SECRET_KEY';
+const KEY_HINT = `${SECRET_KEY_VARIABLE} (32 random bytes in base64, e.g. \`openssl rand -base64 32\`)`;
+
+/** Option fields that hold credentials: sealed when stored, masked when shown. */
+export const SECRET_FIELD = /(password|secret|token)$/i;
+
+/** A sealed secret as stored; `origin` keeps a sealed URL's origin showable. */
+export type Sealed = { enc: string; origin?: string };
+
+export const isSealed = (ref: unknown): ref is Sealed =>
+  !!ref && typeof ref === 'object' && !Array.isArray(ref) && typeof (ref as Sealed).enc === 'string';
+
+/** Reads the key; undefined when unset, an error naming the variable when malformed. */
+export function secretKey(readSecret: Deps['readSecret']): Buffer | undefined {
+  const raw = readSecret(SECRET_KEY_VARIABLE)?.trim();
+  if (!raw) return undefined;
+  const key = /^[0-9a-f]{64}$/i.test(raw) ? Buffer.from(raw, 'hex') : Buffer.from(raw, 'base64');
+  if (key.length !== 32) throw new Error(`${SECRET_KEY_VARIABLE} must be 32 bytes: ${KEY_HINT}`);
+  return key;
+}
+
+export function seal(key: Buffer, plain: string): string {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', key, iv);
+  const body = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
+  return ['v1', iv, body, cipher.getAuthTag()]
+    .map((p) => (typeof p === 'string' ? p : p.toString('base64url')))
+    .join('.');
+}
+
+export function unseal(key: Buffer, sealed: string): string {
+  const [version, iv, body, tag] = sealed.split('.');
+  if (version !== 'v1' || !iv || body === undefined || !tag) throw new Error('not a sealed secret');
+  const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
+  decipher.setAuthTag(Buffer.from(tag, 'base64url'));
+  try {
+    return Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString(
+      'utf8',
+    );
+  } catch {
+    throw new Error(
+      `a stored secret cannot be decrypted: ${SECRET_KEY_VARIABLE} is not the key it was sealed with`,
+    );
+  }
+}
+
+/**
+ * Seals a literal before it is stored; references pass unchanged. Without a key, a literal is a
+ * validation error that says how to proceed (set the key, or give the secret as {"env": NAME}).
+ */
+export function sealRef(
+  readSecret: Deps['readSecret'],
+  ref: unknown,
+  what: string,
+  keepOrigin = false,
+): unknown {
+  if (typeof ref !== 'string') return ref;
+  const key = secretKey(readSecret);
+  if (!key) {
+    throw new AppError(
+      'validation_failed',
+      `${what} would be stored, and stored secrets are encrypted: set ${KEY_HINT}, or give it as {"env": "NAME"}`,
+    );
+  }
+  const sealed: Sealed = { enc: seal(key, ref) };
+  if (keepOrigin) {
+    try {
+      sealed.origin = new URL(ref).origin;
+    } catch {
+      // Not a URL: nothing to show.
+    }
+  }
+  return sealed;
+}
+
+/** Resolves a stored reference; a missing variable or key, or a malformed reference, names `what`. */
 export function resolveSecretRef(readSecret: Deps['readSecret'], ref: unknown, what?: string): string {
   const about = what ? ` (${what})` : '';
   if (typeof ref === 'string' && ref !== '') return ref;
+  if (isSealed(ref)) {
+    const key = secretKey(readSecret);
+    if (!key) throw new Error(`credential encrypted at rest${about}, but ${SECRET_KEY_VARIABLE} is not set`);
+    return unseal(key, ref.enc);
+  }
   if (ref && typeof ref === 'object' && 'env' in ref && typeof ref.env === 'string') {
     const value = readSecret(ref.env);
     if (!value) throw new Error(`credential missing: environment variable ${ref.env}${about} is not set`);
     return value;
   }
   throw new Error(`invalid secret reference${what ? ` for ${what}` : ''}`);
+}
+
+/**
+ * At start: stored secrets need the key (a clear error when it is missing or wrong), and literals
+ * stored before encryption existed (or while they were allowed in) are sealed now.
+ */
+export async function checkStoredSecrets(deps: Pick<Deps, 'db' | 'readSecret'>): Promise<{ sealed: number }> {
+  const key = secretKey(deps.readSecret);
+  const sources = await deps.db.selectFrom('sources').select(['id', 'options']).execute();
+  const channels = await deps.db.selectFrom('alert_channels').select(['id', 'url', 'secret']).execute();
+  const stored: Sealed[] = [];
+  const collect = (value: unknown): void => {
+    if (isSealed(value)) stored.push(value);
+    else if (value && typeof value === 'object') for (const v of Object.values(value)) collect(v);
+  };
+  for (const s of sources) collect(s.options);
+  for (const c of channels) collect([c.url, c.secret]);
+  if (!key) {
+    if (stored.length > 0) {
+      throw new Error(
+        `${stored.length} stored secret(s) are encrypted at rest and ${SECRET_KEY_VARIABLE} is not set: set it to the key they were sealed with`,
+      );
+    }
+    return { sealed: 0 };
+  }
+  const first = stored[0];
+  if (first) unseal(key, first.enc); // A wrong key fails here, at start, not at the first poll.
+  let sealedNow = 0;
+  const sealLiterals = (value: unknown, secretField: boolean, keepOrigin: boolean): unknown => {
+    if (typeof value === 'string' && secretField) {
+      sealedNow++;
+      return sealRef(deps.readSecret, value, 'a stored secret', keepOrigin);
+    }
+    if (Array.isArray(value)) return value.map((v) => sealLiterals(v, false, false));
+    if (value && typeof value === 'object' && !isSealed(value)) {
+      return Object.fromEntries(
+        Object.entries(value).map(([k, v]) => [k, sealLiterals(v, SECRET_FIELD.test(k), false)]),
+      );
+    }
+    return value;
+  };
+  for (const s of sources) {
+    const before = sealedNow;
+    const options = sealLiterals(s.options, false, false);
+    if (sealedNow > before) {
+      await deps.db
+        .updateTable('sources')
+        .set({ options: JSON.stringify(options) })
+        .where('id', '=', s.id)
+        .execute();
+    }
+  }
+  for (const c of channels) {
+    const before = sealedNow;
+    const url = sealLiterals(c.url, true, true);
+    const secret = c.secret === null ? null : sealLiterals(c.secret, true, false);
+    if (sealedNow > before) {
+      await deps.db
+        .updateTable('alert_channels')
+        .set({ url: JSON.stringify(url), secret: secret === null ? null : JSON.stringify(secret) })
+        .where('id', '=', c.id)
+        .execute();
+    }
+  }
+  return { sealed: sealedNow };
 }

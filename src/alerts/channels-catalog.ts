@@ -8,12 +8,25 @@ import type { AlertChannelRow } from '../../db/schema.ts';
 import { SecretRef } from '../../sources/types.ts';
 import type { Deps } from '../deps.ts';
 import { AppError, conflictOnDuplicate, parseInput } from '../errors.ts';
+import { isSealed, sealRef } from '../secrets.ts';
 import { generateWebhookSecret } from './channels.ts';
 
 const ChannelUrl = z.union([
   z.url({ protocol: /^https?$/, message: 'an http(s) URL' }).max(2048),
   z.strictObject({ env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name') }),
 ]);
+
+/** Literal URLs and secrets are encrypted before they are stored (a Slack URL is a credential). */
+function sealed(deps: Deps, channel: { url?: unknown; secret?: unknown }) {
+  return {
+    url:
+      channel.url === undefined ? undefined : sealRef(deps.readSecret, channel.url, 'the channel URL', true),
+    secret:
+      channel.secret === undefined
+        ? undefined
+        : sealRef(deps.readSecret, channel.secret, 'the signing secret'),
+  };
+}
 
 export const ChannelInput = z
   .strictObject({
@@ -55,6 +68,7 @@ export type Channel = {
 };
 
 function redact(ref: unknown): Channel['url'] {
+  if (isSealed(ref)) return { origin: ref.origin ?? '' };
   if (ref && typeof ref === 'object' && 'env' in ref) return { env: String((ref as { env: unknown }).env) };
   try {
     return { origin: new URL(String(ref)).origin };
@@ -78,19 +92,22 @@ export function toChannel(row: AlertChannelRow): Channel {
   };
 }
 
-function insertValues(channel: z.output<typeof ChannelInput>): {
+function insertValues(
+  deps: Deps,
+  channel: z.output<typeof ChannelInput>,
+): {
   values: Record<string, unknown>;
   secret?: string;
 } {
   const generated =
     channel.kind === 'webhook' && channel.secret === undefined ? generateWebhookSecret() : undefined;
-  const secret = channel.secret ?? generated;
+  const stored = sealed(deps, { url: channel.url, secret: channel.secret ?? generated });
   return {
     values: {
       name: channel.name,
       kind: channel.kind,
-      url: JSON.stringify(channel.url),
-      secret: secret === undefined ? null : JSON.stringify(secret),
+      url: JSON.stringify(stored.url),
+      secret: stored.secret === undefined ? null : JSON.stringify(stored.secret),
       enabled: channel.enabled,
     },
     ...(generated ? { secret: generated } : {}),
@@ -106,7 +123,7 @@ export async function createChannel({
   input: unknown;
 }): Promise<Channel & { signingSecret?: string }> {
   const channel = parseInput(ChannelInput, input, 'channel');
-  const { values, secret } = insertValues(channel);
+  const { values, secret } = insertValues(deps, channel);
   const row = await conflictOnDuplicate(`a channel named "${channel.name}" already exists`, () =>
     deps.db
       .insertInto('alert_channels')
@@ -129,7 +146,7 @@ export async function upsertChannel({ deps, input }: { deps: Deps; input: unknow
       `channel "${channel.name}": a webhook channel in the config file needs its signing secret, e.g. "secret": {"env": "EARSHOT_WEBHOOK_SECRET"}`,
     );
   }
-  const { values } = insertValues(channel);
+  const { values } = insertValues(deps, channel);
   const update: Record<string, unknown> = { kind: channel.kind, url: values.url, updated_at: deps.now() };
   if (channel.secret !== undefined) update.secret = values.secret;
   const row = await deps.db
@@ -170,8 +187,9 @@ export async function updateChannel({
   }
   const set: Record<string, unknown> = { updated_at: deps.now() };
   if (patch.name !== undefined) set.name = patch.name;
-  if (patch.url !== undefined) set.url = JSON.stringify(patch.url);
-  if (patch.secret !== undefined) set.secret = JSON.stringify(patch.secret);
+  const stored = sealed(deps, patch);
+  if (stored.url !== undefined) set.url = JSON.stringify(stored.url);
+  if (stored.secret !== undefined) set.secret = JSON.stringify(stored.secret);
   if (patch.enabled !== undefined) {
     set.enabled = patch.enabled;
     if (patch.enabled) Object.assign(set, { disabled_reason: null, disabled_at: null });

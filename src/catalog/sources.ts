@@ -7,6 +7,7 @@ import * as queries from '../../db/queries/sources.ts';
 import type { SourceRow } from '../../db/schema.ts';
 import type { Deps } from '../deps.ts';
 import { AppError, conflictOnDuplicate, parseInput } from '../errors.ts';
+import { isSealed, SECRET_FIELD, sealRef } from '../secrets.ts';
 import type { Json } from '../types.ts';
 
 export const MIN_POLL_INTERVAL_SECONDS = 60;
@@ -102,8 +103,6 @@ export function healthOf(row: SourceRow, push: boolean): SourceHealth {
   };
 }
 
-const SECRET_KEY = /(password|secret|token)$/i;
-
 /**
  * Options as the API shows them: credentials written inline are masked (an `{"env": NAME}`
  * reference is shown, it holds no secret).
@@ -114,7 +113,23 @@ export function redactOptions(options: Json): Json {
   return Object.fromEntries(
     Object.entries(options).map(([key, value]) => [
       key,
-      SECRET_KEY.test(key) && typeof value === 'string' ? '********' : redactOptions(value),
+      SECRET_FIELD.test(key) && (typeof value === 'string' || isSealed(value))
+        ? '********'
+        : redactOptions(value),
+    ]),
+  );
+}
+
+/** Credentials written inline are encrypted before they are stored (the fields the API masks). */
+function sealOptions(deps: Deps, options: Json, path = 'options'): Json {
+  if (Array.isArray(options)) return options.map((o, i) => sealOptions(deps, o, `${path}.${i}`));
+  if (options === null || typeof options !== 'object') return options;
+  return Object.fromEntries(
+    Object.entries(options).map(([key, value]) => [
+      key,
+      SECRET_FIELD.test(key) && typeof value === 'string'
+        ? (sealRef(deps.readSecret, value, `${path}.${key}`) as Json)
+        : sealOptions(deps, value, `${path}.${key}`),
     ]),
   );
 }
@@ -134,7 +149,7 @@ function keepMaskedSecrets(patch: unknown, stored: Json): unknown {
   return Object.fromEntries(
     Object.entries(patch).map(([key, value]) => [
       key,
-      SECRET_KEY.test(key) && value === '********'
+      SECRET_FIELD.test(key) && value === '********'
         ? stored[key]
         : keepMaskedSecrets(value, stored[key] ?? null),
     ]),
@@ -199,7 +214,7 @@ function nameTaken(name: string | undefined): string {
 
 export async function createSource({ deps, input }: { deps: Deps; input: unknown }): Promise<Source> {
   const source = parseInput(SourceInput, input, 'source');
-  const options = checkOptions(deps, source.kind, source.options);
+  const options = sealOptions(deps, checkOptions(deps, source.kind, source.options));
   const brandIds = await resolveBrandRefs(deps, source.brands);
   return conflictOnDuplicate(nameTaken(source.name), async () =>
     toSource(deps, await queries.insertSource(deps.db, { ...source, options, brandIds })),
@@ -209,7 +224,7 @@ export async function createSource({ deps, input }: { deps: Deps; input: unknown
 /** Create or update by name: how the config file is applied. */
 export async function upsertSource({ deps, input }: { deps: Deps; input: unknown }): Promise<Source> {
   const source = parseInput(SourceInput, input, 'source');
-  const options = checkOptions(deps, source.kind, source.options);
+  const options = sealOptions(deps, checkOptions(deps, source.kind, source.options));
   const brandIds = await resolveBrandRefs(deps, source.brands);
   return toSource(deps, await queries.upsertSourceByName(deps.db, { ...source, options, brandIds }));
 }
@@ -248,7 +263,10 @@ export async function updateSource({
   const options =
     patch.options === undefined
       ? undefined
-      : checkOptions(deps, existing.kind, keepMaskedSecrets(patch.options, existing.options));
+      : sealOptions(
+          deps,
+          checkOptions(deps, existing.kind, keepMaskedSecrets(patch.options, existing.options)),
+        );
   const brandIds = patch.brands === undefined ? undefined : await resolveBrandRefs(deps, patch.brands);
   return conflictOnDuplicate(nameTaken(patch.name), async () => {
     const row = await queries.updateSource(deps.db, input.id, {

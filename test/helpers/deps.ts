@@ -6,6 +6,9 @@ import type { Deps } from '../../src/deps.ts';
 import { silentLogger } from '../../src/logger.ts';
 import { type Analyzer, createAnalyzer } from '../../src/nlp/analyzer.ts';
 
+/** The at-rest key of test deployments (stored secrets are sealed with it). */
+export const TEST_SECRET_KEY = Buffer.alloc(32, 7).toString('base64');
+
 let analyzer: Analyzer | undefined;
 
 /** One analyzer per test process: loading the model is the slow part. */
@@ -23,7 +26,7 @@ export function createTestDeps(db: Kysely<Database>, overrides: Partial<Deps> = 
     connectors: createConnectorRegistry(),
     logger: silentLogger,
     now: () => new Date(),
-    readSecret: (name) => process.env[name],
+    readSecret: (name) => (name === 'EARSHOT_SECRET_KEY' ? TEST_SECRET_KEY : process.env[name]),
     ...overrides,
   };
 }

@@ -17,7 +17,14 @@ export function startEarshot(env: Record<string, string>): Promise<Started> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/node.ts'], {
     cwd: ROOT,
     // The fake upstreams and receivers listen on loopback, which earshot refuses by default.
-    env: { ...process.env, PORT: '0', LOG_LEVEL: 'warn', EARSHOT_OUTBOUND_ALLOW: '127.0.0.1', ...env },
+    env: {
+      ...process.env,
+      PORT: '0',
+      LOG_LEVEL: 'warn',
+      EARSHOT_OUTBOUND_ALLOW: '127.0.0.1',
+      EARSHOT_SECRET_KEY: Buffer.alloc(32, 7).toString('base64'),
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -7,6 +7,8 @@ export function testHttpClient(overrides: Parameters<typeof createHttpClient>[0]
   return createHttpClient({ retries: 0, timeoutMs: 2_000, perHostIntervalMs: 0, ...overrides });
 }
 
+import { resolveSecretRef } from '../../src/secrets.ts';
+
 /** The context a connector's fetchNew gets, with secrets read from the given map. */
 export function fetchContext<Options>(
   options: Options,
@@ -18,13 +20,7 @@ export function fetchContext<Options>(
     cursor: overrides.cursor ?? null,
     http: overrides.http ?? testHttpClient(),
     now: overrides.now ?? new Date(),
-    secret: (ref: SecretRef) => {
-      if (typeof ref === 'string') return ref;
-      const value = secrets[ref.env];
-      if (value === undefined)
-        throw new Error(`credential missing: environment variable ${ref.env} is not set`);
-      return value;
-    },
+    secret: (ref: SecretRef) => resolveSecretRef((name) => secrets[name], ref),
   };
 }
 

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { DbHandle } from '../../db/create-db.ts';
 import { type App, createApp } from '../../src/app.ts';
+import { resolveSecretRef } from '../../src/secrets.ts';
 import { call, expectError, expectStatus } from '../helpers/app.ts';
 import { createTestDb, resetDb } from '../helpers/db.ts';
 import { createTestDeps } from '../helpers/deps.ts';
@@ -139,7 +140,13 @@ describe('/api/sources', () => {
       .select('options')
       .where('id', '=', created.body.id)
       .executeTakeFirstOrThrow();
-    expect(row.options).toMatchObject({ query: 'acme OR globex', clientSecret: 'hunter2-secret' });
+    const options = row.options as { query: string; clientSecret: unknown };
+    expect(options.query).toBe('acme OR globex');
+    // Stored sealed (encrypted at rest), and still the same credential.
+    expect(JSON.stringify(options)).not.toContain('hunter2-secret');
+    expect(resolveSecretRef(createTestDeps(handle.db).readSecret, options.clientSecret)).toBe(
+      'hunter2-secret',
+    );
   });
 
   it('validates kind and options, and updates and deletes', async () => {
