@@ -1,19 +1,22 @@
 /**
  * `createApp(deps)`: the whole HTTP API as a Hono app, with no runtime of its own (Node, Workers and
  * tests all call this). Errors leave in one JSON envelope; unknown errors become a generic 500 and
- * their stack goes to the log only.
+ * their stack goes to the log only. The API describes itself at /api/openapi.json (OpenAPI 3.1, from
+ * the routes' own schemas), with a reference page at /api/docs.
  */
-import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { type RequestIdVariables, requestId } from 'hono/request-id';
+import { dashboardRoutes } from './dashboard/index.ts';
 import type { Deps } from './deps.ts';
 import { AppError, type ErrorCode, errorBody } from './errors.ts';
 import { alertRoutes, alertRuleRoutes, channelRoutes } from './routes/alerts.ts';
 import { brandRoutes } from './routes/brands.ts';
+import { docsRoutes } from './routes/docs.ts';
 import { healthRoutes } from './routes/health.ts';
 import { ingestRoutes } from './routes/ingest.ts';
 import { feedbackRoutes, mentionRoutes } from './routes/mentions.ts';
+import { API_DOCUMENT, createOpenApiApp } from './routes/openapi.ts';
 import { sourceRoutes } from './routes/sources.ts';
 
 /** 1000 pushed items of a few KiB each fit; anything larger is refused before it is read whole. */
@@ -29,7 +32,7 @@ function codeForStatus(status: number): ErrorCode {
 }
 
 export function createApp(deps: Deps) {
-  const app = new Hono<{ Variables: RequestIdVariables }>();
+  const app = createOpenApiApp<{ Variables: RequestIdVariables }>();
   app.use('*', requestId());
   app.use(
     '/api/*',
@@ -50,6 +53,9 @@ export function createApp(deps: Deps) {
   app.route('/api/alerts', alertRoutes(deps));
   app.route('/api/alert-rules', alertRuleRoutes(deps));
   app.route('/api/channels', channelRoutes(deps));
+  app.doc31('/api/openapi.json', API_DOCUMENT);
+  app.route('/api/docs', docsRoutes());
+  app.route('/', dashboardRoutes(deps));
 
   app.notFound((c) =>
     c.json(

@@ -35,7 +35,9 @@ async function main() {
       { url, database: deps.dbKind, startupMs: Math.round(performance.now() - startedAt) },
       'earshot is up',
     );
-    process.stdout.write(`earshot listening on ${url} (database: ${deps.dbKind})\n`);
+    process.stdout.write(
+      `earshot listening on ${url} (database: ${deps.dbKind})\n  dashboard: ${url}/\n  API reference: ${url}/api/docs\n`,
+    );
   });
   server.on('error', (error) => {
     logger.error({ err: error }, 'server error');

@@ -210,7 +210,7 @@ export async function getAlert({
   };
 }
 
-const Actor = z.strictObject({
+export const Actor = z.strictObject({
   /** Who did it (recorded with the note). */
   by: z.string().trim().min(1).max(200).optional(),
   note: z.string().trim().min(1).max(10_000).optional(),
@@ -271,7 +271,7 @@ export async function resolveAlert({
   return toIncident(updated);
 }
 
-const AlertPatch = z.strictObject({ assignee: z.string().trim().min(1).max(200).nullable() });
+export const AlertPatch = z.strictObject({ assignee: z.string().trim().min(1).max(200).nullable() });
 
 export async function updateAlert({
   deps,
@@ -291,7 +291,7 @@ export async function updateAlert({
   return toIncident(row);
 }
 
-const NoteInput = z.strictObject({ text: z.string().trim().min(1).max(10_000), by: Actor.shape.by });
+export const NoteInput = z.strictObject({ text: z.string().trim().min(1).max(10_000), by: Actor.shape.by });
 
 export async function addAlertNote({
   deps,

@@ -197,16 +197,98 @@ export async function upsertRule({ deps, input }: { deps: Deps; input: unknown }
   return toRule(row);
 }
 
+/** What a rule has done lately, shown with it in lists (the alerts dashboard's rule table). */
+export type RuleActivity = {
+  /** When it last fired (its newest event), if ever. */
+  lastFiredAt: Date | null;
+  /** The newest delivery of its incidents: did channels hear about it? */
+  lastDelivery: {
+    id: number;
+    channelId: number;
+    status: string;
+    attempts: number;
+    createdAt: Date;
+    deliveredAt: Date | null;
+    lastStatusCode: number | null;
+    lastError: string | null;
+  } | null;
+};
+
+async function activityOf(db: Executor, ruleIds: readonly number[]): Promise<Map<number, RuleActivity>> {
+  if (ruleIds.length === 0) return new Map();
+  const [fired, delivered] = await Promise.all([
+    db
+      .selectFrom('alert_events')
+      .select(['rule_id', (eb) => eb.fn.max('created_at').as('last_fired_at')])
+      .where('rule_id', 'in', [...ruleIds])
+      .groupBy('rule_id')
+      .execute(),
+    db
+      .selectFrom('alert_deliveries as d')
+      .innerJoin('incidents as i', 'i.id', 'd.incident_id')
+      .distinctOn('i.rule_id')
+      .select([
+        'i.rule_id',
+        'd.id',
+        'd.channel_id',
+        'd.status',
+        'd.attempts',
+        'd.created_at',
+        'd.delivered_at',
+        'd.last_status_code',
+        'd.last_error',
+      ])
+      .where('i.rule_id', 'in', [...ruleIds])
+      .orderBy('i.rule_id')
+      .orderBy('d.id', 'desc')
+      .execute(),
+  ]);
+  const activity = new Map<number, RuleActivity>(
+    ruleIds.map((id) => [id, { lastFiredAt: null, lastDelivery: null }]),
+  );
+  for (const row of fired) {
+    const entry = activity.get(row.rule_id);
+    if (entry) entry.lastFiredAt = new Date(row.last_fired_at);
+  }
+  for (const d of delivered) {
+    const entry = activity.get(d.rule_id);
+    if (!entry) continue;
+    entry.lastDelivery = {
+      id: Number(d.id),
+      channelId: d.channel_id,
+      status: d.status,
+      attempts: d.attempts,
+      createdAt: d.created_at,
+      deliveredAt: d.delivered_at,
+      lastStatusCode: d.last_status_code,
+      lastError: d.last_error,
+    };
+  }
+  return activity;
+}
+
+async function withActivity(db: Executor, rows: AlertRuleRow[]): Promise<Array<AlertRule & RuleActivity>> {
+  const activity = await activityOf(
+    db,
+    rows.map((r) => r.id),
+  );
+  return rows.map((row) => ({
+    ...toRule(row),
+    ...(activity.get(row.id) ?? { lastFiredAt: null, lastDelivery: null }),
+  }));
+}
+
+/** Rules with their activity (last fired, last delivery). */
 export async function listRules({
   deps,
   input = {},
 }: {
   deps: Deps;
   input?: { brandId?: number };
-}): Promise<AlertRule[]> {
+}): Promise<Array<AlertRule & RuleActivity>> {
   let query = deps.db.selectFrom('alert_rules').selectAll().orderBy('id');
   if (input.brandId !== undefined) query = query.where('brand_id', '=', input.brandId);
-  return (await query.execute()).map(toRule);
+  return withActivity(deps.db, await query.execute());
 }
 
 async function getRuleRow(db: Executor, id: number): Promise<AlertRuleRow> {
@@ -215,8 +297,15 @@ async function getRuleRow(db: Executor, id: number): Promise<AlertRuleRow> {
   return row;
 }
 
-export async function getRule({ deps, input }: { deps: Deps; input: { id: number } }): Promise<AlertRule> {
-  return toRule(await getRuleRow(deps.db, input.id));
+export async function getRule({
+  deps,
+  input,
+}: {
+  deps: Deps;
+  input: { id: number };
+}): Promise<AlertRule & RuleActivity> {
+  const [rule] = await withActivity(deps.db, [await getRuleRow(deps.db, input.id)]);
+  return rule as AlertRule & RuleActivity;
 }
 
 export async function updateRule({

@@ -1,5 +1,4 @@
-import { zValidator } from '@hono/zod-validator';
-import type { ValidationTargets } from 'hono';
+import type { Context, ValidationTargets } from 'hono';
 import { z } from 'zod';
 import { TimeZoneName } from '../analytics/time.ts';
 import { AppError } from '../errors.ts';
@@ -13,14 +12,31 @@ const WHERE: Record<keyof ValidationTargets, string> = {
   cookie: 'cookie',
 };
 
-/** Validates one part of the request with a zod schema; failures become one 400 error naming the fields. */
-export function validate<Target extends keyof ValidationTargets, Schema extends z.ZodType>(
-  target: Target,
-  schema: Schema,
-) {
-  return zValidator(target, schema, (result) => {
-    if (!result.success) throw AppError.fromZod(result.error, WHERE[target]);
-  });
+/**
+ * What every route does with a request part its zod schema refuses: one 400 naming the fields,
+ * thrown for the app's error handler to answer in the one envelope.
+ */
+export function throwValidationError(
+  result: { target: keyof ValidationTargets } & ({ success: true } | { success: false; error: z.ZodError }),
+): void {
+  if (!result.success) throw AppError.fromZod(result.error, WHERE[result.target]);
+}
+
+const JSON_MEDIA_TYPE = /^application\/([\w.-]+\+)?json$/i;
+
+/**
+ * A JSON body that the domain verb validates, so its errors name the verb's fields and a batch is
+ * checked item by item. Read as Hono's JSON validator reads one: a body that is not declared as JSON
+ * reads as `{}` (the verb then names the missing fields); malformed JSON is a 400.
+ */
+export async function jsonBody(c: Context): Promise<unknown> {
+  const mediaType = (c.req.header('content-type') ?? '').split(';')[0]?.trim() ?? '';
+  if (!JSON_MEDIA_TYPE.test(mediaType)) return {};
+  try {
+    return await c.req.json();
+  } catch {
+    throw new AppError('validation_failed', 'Malformed JSON in request body');
+  }
 }
 
 /** A positive integer id in a path. */
