@@ -5,8 +5,10 @@
  * the routes' own schemas), with a reference page at /api/docs.
  */
 import { bodyLimit } from 'hono/body-limit';
+import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
 import { type RequestIdVariables, requestId } from 'hono/request-id';
+import { secureHeaders } from 'hono/secure-headers';
 import { dashboardRoutes } from './dashboard/index.ts';
 import type { Deps } from './deps.ts';
 import { AppError, type ErrorCode, errorBody } from './errors.ts';
@@ -31,9 +33,28 @@ function codeForStatus(status: number): ErrorCode {
   return 'internal';
 }
 
-export function createApp(deps: Deps) {
+/** HTTP settings of the app itself (not of the domain). */
+export type AppOptions = {
+  /** Origins allowed to call the API from a browser (CORS); none by default. */
+  corsOrigins?: readonly string[];
+};
+
+/** Answers that set no policy of their own (JSON, errors) allow nothing to load and no framing. */
+const DEFAULT_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'";
+
+export function createApp(deps: Deps, options: AppOptions = {}) {
   const app = createOpenApiApp<{ Variables: RequestIdVariables }>();
   app.use('*', requestId());
+  // Security headers on every response; pages (dashboard, API reference) set their own CSP.
+  app.use('*', async (c, next) => {
+    await next();
+    if (!c.res.headers.has('content-security-policy'))
+      c.res.headers.set('content-security-policy', DEFAULT_CSP);
+  });
+  app.use('*', secureHeaders({ xFrameOptions: 'DENY', referrerPolicy: 'no-referrer' }));
+  if (options.corsOrigins && options.corsOrigins.length > 0) {
+    app.use('/api/*', cors({ origin: [...options.corsOrigins], maxAge: 600 }));
+  }
   app.use(
     '/api/*',
     bodyLimit({

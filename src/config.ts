@@ -5,6 +5,19 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 
+/** A comma-separated list setting: trimmed entries, empty ones dropped, each checked by `item`. */
+const commaList = (item: z.ZodType<string, string>) =>
+  z
+    .string()
+    .default('')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== ''),
+    )
+    .pipe(z.array(item));
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 const optionalString = z
@@ -27,26 +40,19 @@ export const EnvSchema = z.object({
   EARSHOT_SCHEDULER: z.enum(['on', 'off']).default('on'),
   /** Most sources polled at once by one process. */
   EARSHOT_POLL_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  /** Origins allowed to call the API from a browser (CORS), comma-separated; none by default. */
+  EARSHOT_CORS_ORIGINS: commaList(
+    z.url({ protocol: /^https?$/, message: 'an origin such as https://app.example.com' }),
+  ),
   /**
    * Addresses and CIDR ranges outbound requests may reach although they are loopback, private,
    * link-local… (on-premise feeds and webhooks, tests): comma-separated, e.g. "10.1.0.0/16,127.0.0.1".
    */
-  EARSHOT_OUTBOUND_ALLOW: z
-    .string()
-    .default('')
-    .transform((v) =>
-      v
-        .split(',')
-        .map((s) => s.trim())
-        .filter((s) => s !== ''),
-    )
-    .pipe(
-      z.array(
-        z
-          .string()
-          .refine((s) => isIP(s.split('/')[0] ?? '') !== 0, 'an IP address or CIDR range, e.g. 10.0.0.0/8'),
-      ),
-    ),
+  EARSHOT_OUTBOUND_ALLOW: commaList(
+    z
+      .string()
+      .refine((s) => isIP(s.split('/')[0] ?? '') !== 0, 'an IP address or CIDR range, e.g. 10.0.0.0/8'),
+  ),
 });
 
 export type Config = {
@@ -60,6 +66,7 @@ export type Config = {
   logLevel: (typeof LOG_LEVELS)[number];
   scheduler: boolean;
   pollConcurrency: number;
+  corsOrigins: string[];
   /** Ranges outbound requests may reach despite being private (see EARSHOT_OUTBOUND_ALLOW). */
   outboundAllow: string[];
   /** Reads a credential named by a source's `{"env": NAME}` option. */
@@ -89,6 +96,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     scheduler: e.EARSHOT_SCHEDULER === 'on',
     pollConcurrency: e.EARSHOT_POLL_CONCURRENCY,
     outboundAllow: e.EARSHOT_OUTBOUND_ALLOW,
+    corsOrigins: e.EARSHOT_CORS_ORIGINS,
     readSecret: (name) => env[name] || undefined,
   };
 }

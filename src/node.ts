@@ -28,7 +28,7 @@ async function main() {
   const configFile = resolveConfigFile(config.configPath);
   if (configFile) await applyConfigFile(deps, configFile);
 
-  const app = createApp(deps);
+  const app = createApp(deps, { corsOrigins: config.corsOrigins });
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
     const url = `http://${info.address.includes(':') ? `[${info.address}]` : info.address}:${info.port}`;
     logger.info(

@@ -17,6 +17,7 @@ describe('config', () => {
       scheduler: true,
       pollConcurrency: 4,
       outboundAllow: [],
+      corsOrigins: [],
     });
   });
 
