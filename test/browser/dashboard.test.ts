@@ -141,6 +141,31 @@ if (!hasChromium) {
       }
     });
 
+    it('keyboard: Tab reaches the navigation, the controls and the chart, with a visible focus ring', async () => {
+      const page = await open(`/?brand=${brandId}&days=30`);
+      const reached = new Set<string>();
+      for (let i = 0; i < 25; i++) {
+        await page.keyboard.press('Tab');
+        const focused = await page.evaluate(() => {
+          const el = document.activeElement as HTMLElement | null;
+          if (!el || el === document.body) return null;
+          const style = getComputedStyle(el);
+          const ring = style.outlineStyle !== 'none' && style.outlineWidth !== '0px';
+          return { id: el.id || el.getAttribute('name') || el.tagName, ring };
+        });
+        if (!focused) continue;
+        expect(focused.ring, `focus ring on ${focused.id}`).toBe(true);
+        reached.add(focused.id);
+      }
+      for (const id of ['nav-overview', 'nav-alerts', 'brand-picker', 'tz-picker', 'controls-apply']) {
+        expect([...reached], id).toContain(id);
+      }
+      // Enter on a focused nav link navigates.
+      await page.focus('#nav-themes');
+      await Promise.all([page.waitForURL(/\/themes/), page.keyboard.press('Enter')]);
+      await page.close();
+    });
+
     it('competitors: share of voice draws and matches the API', async () => {
       const page = await open(`/competitors?brand=${brandId}&days=30`);
       expect(await paintedPixels(page, '#chart-sov')).toBeGreaterThan(2000);
