@@ -12,6 +12,7 @@ import { secureHeaders } from 'hono/secure-headers';
 import { dashboardRoutes } from './dashboard/index.ts';
 import type { Deps } from './deps.ts';
 import { AppError, type ErrorCode, errorBody } from './errors.ts';
+import { type RateLimitOptions, rateLimit } from './rate-limit.ts';
 import { alertRoutes, alertRuleRoutes, channelRoutes } from './routes/alerts.ts';
 import { brandRoutes } from './routes/brands.ts';
 import { docsRoutes } from './routes/docs.ts';
@@ -37,6 +38,8 @@ function codeForStatus(status: number): ErrorCode {
 export type AppOptions = {
   /** Origins allowed to call the API from a browser (CORS); none by default. */
   corsOrigins?: readonly string[];
+  /** Requests per minute per client address (none: no limit, as in tests and benchmarks). */
+  rateLimit?: RateLimitOptions;
 };
 
 /** Answers that set no policy of their own (JSON, errors) allow nothing to load and no framing. */
@@ -52,6 +55,7 @@ export function createApp(deps: Deps, options: AppOptions = {}) {
       c.res.headers.set('content-security-policy', DEFAULT_CSP);
   });
   app.use('*', secureHeaders({ xFrameOptions: 'DENY', referrerPolicy: 'no-referrer' }));
+  if (options.rateLimit) app.use('*', rateLimit(options.rateLimit));
   if (options.corsOrigins && options.corsOrigins.length > 0) {
     app.use('/api/*', cors({ origin: [...options.corsOrigins], maxAge: 600 }));
   }

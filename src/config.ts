@@ -40,6 +40,10 @@ export const EnvSchema = z.object({
   EARSHOT_SCHEDULER: z.enum(['on', 'off']).default('on'),
   /** Most sources polled at once by one process. */
   EARSHOT_POLL_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  /** Requests per minute per client address (0: no limit). */
+  EARSHOT_RATE_LIMIT: z.coerce.number().int().min(0).max(1_000_000).default(600),
+  /** Behind a reverse proxy: the client address is the first of X-Forwarded-For. */
+  EARSHOT_TRUST_PROXY: z.enum(['true', 'false']).default('false'),
   /** Origins allowed to call the API from a browser (CORS), comma-separated; none by default. */
   EARSHOT_CORS_ORIGINS: commaList(
     z.url({ protocol: /^https?$/, message: 'an origin such as https://app.example.com' }),
@@ -67,6 +71,9 @@ export type Config = {
   scheduler: boolean;
   pollConcurrency: number;
   corsOrigins: string[];
+  /** Requests per minute per client address; 0 is no limit. */
+  rateLimit: number;
+  trustProxy: boolean;
   /** Ranges outbound requests may reach despite being private (see EARSHOT_OUTBOUND_ALLOW). */
   outboundAllow: string[];
   /** Reads a credential named by a source's `{"env": NAME}` option. */
@@ -97,6 +104,8 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     pollConcurrency: e.EARSHOT_POLL_CONCURRENCY,
     outboundAllow: e.EARSHOT_OUTBOUND_ALLOW,
     corsOrigins: e.EARSHOT_CORS_ORIGINS,
+    rateLimit: e.EARSHOT_RATE_LIMIT,
+    trustProxy: e.EARSHOT_TRUST_PROXY === 'true',
     readSecret: (name) => env[name] || undefined,
   };
 }

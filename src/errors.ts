@@ -13,6 +13,7 @@ export const ERROR_STATUS = {
   conflict: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  rate_limited: 429,
   upstream_failed: 502,
   internal: 500,
 } as const satisfies Record<string, ContentfulStatusCode>;

@@ -28,7 +28,12 @@ async function main() {
   const configFile = resolveConfigFile(config.configPath);
   if (configFile) await applyConfigFile(deps, configFile);
 
-  const app = createApp(deps, { corsOrigins: config.corsOrigins });
+  const app = createApp(deps, {
+    corsOrigins: config.corsOrigins,
+    ...(config.rateLimit > 0
+      ? { rateLimit: { perMinute: config.rateLimit, trustProxy: config.trustProxy } }
+      : {}),
+  });
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
     const url = `http://${info.address.includes(':') ? `[${info.address}]` : info.address}:${info.port}`;
     logger.info(

@@ -18,6 +18,8 @@ describe('config', () => {
       pollConcurrency: 4,
       outboundAllow: [],
       corsOrigins: [],
+      rateLimit: 600,
+      trustProxy: false,
     });
   });
 
