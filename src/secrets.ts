@@ -102,6 +102,30 @@ export function resolveSecretRef(readSecret: Deps['readSecret'], ref: unknown, w
 }
 
 /**
+ * Seals the credential fields (SECRET_FIELD) written inline anywhere in a JSON value, as they are
+ * about to be stored; `onSeal` counts them. `path` names the field in an error (no key set).
+ */
+export function sealSecretFields<T>(
+  readSecret: Deps['readSecret'],
+  value: T,
+  path: string,
+  onSeal: () => void = () => {},
+): T {
+  const walk = (v: unknown, at: string): unknown => {
+    if (Array.isArray(v)) return v.map((item, i) => walk(item, `${at}.${i}`));
+    if (v === null || typeof v !== 'object' || isSealed(v)) return v;
+    return Object.fromEntries(
+      Object.entries(v).map(([key, field]) => {
+        if (!SECRET_FIELD.test(key) || typeof field !== 'string') return [key, walk(field, `${at}.${key}`)];
+        onSeal();
+        return [key, sealRef(readSecret, field, `${at}.${key}`)];
+      }),
+    );
+  };
+  return walk(value, path) as T;
+}
+
+/**
  * At start: stored secrets need the key (a clear error when it is missing or wrong), and literals
  * stored before encryption existed (or while they were allowed in) are sealed now.
  */
@@ -127,22 +151,12 @@ export async function checkStoredSecrets(deps: Pick<Deps, 'db' | 'readSecret'>):
   const first = stored[0];
   if (first) unseal(key, first.enc); // A wrong key fails here, at start, not at the first poll.
   let sealedNow = 0;
-  const sealLiterals = (value: unknown, secretField: boolean, keepOrigin: boolean): unknown => {
-    if (typeof value === 'string' && secretField) {
-      sealedNow++;
-      return sealRef(deps.readSecret, value, 'a stored secret', keepOrigin);
-    }
-    if (Array.isArray(value)) return value.map((v) => sealLiterals(v, false, false));
-    if (value && typeof value === 'object' && !isSealed(value)) {
-      return Object.fromEntries(
-        Object.entries(value).map(([k, v]) => [k, sealLiterals(v, SECRET_FIELD.test(k), false)]),
-      );
-    }
-    return value;
+  const count = () => {
+    sealedNow++;
   };
   for (const s of sources) {
     const before = sealedNow;
-    const options = sealLiterals(s.options, false, false);
+    const options = sealSecretFields(deps.readSecret, s.options, 'a stored secret', count);
     if (sealedNow > before) {
       await deps.db
         .updateTable('sources')
@@ -152,16 +166,15 @@ export async function checkStoredSecrets(deps: Pick<Deps, 'db' | 'readSecret'>):
     }
   }
   for (const c of channels) {
-    const before = sealedNow;
-    const url = sealLiterals(c.url, true, true);
-    const secret = c.secret === null ? null : sealLiterals(c.secret, true, false);
-    if (sealedNow > before) {
-      await deps.db
-        .updateTable('alert_channels')
-        .set({ url: JSON.stringify(url), secret: secret === null ? null : JSON.stringify(secret) })
-        .where('id', '=', c.id)
-        .execute();
-    }
+    if (typeof c.url !== 'string' && typeof c.secret !== 'string') continue;
+    const url = sealRef(deps.readSecret, c.url, 'a stored secret', true);
+    const secret = sealRef(deps.readSecret, c.secret, 'a stored secret');
+    sealedNow += Number(typeof c.url === 'string') + Number(typeof c.secret === 'string');
+    await deps.db
+      .updateTable('alert_channels')
+      .set({ url: JSON.stringify(url), secret: secret === null ? null : JSON.stringify(secret) })
+      .where('id', '=', c.id)
+      .execute();
   }
   return { sealed: sealedNow };
 }

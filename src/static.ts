@@ -8,10 +8,9 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import packageJson from '../package.json' with { type: 'json' };
 
 const require = createRequire(import.meta.url);
-/** earshot's own version: what the dashboard's files change with. */
-const VERSION = (require('../package.json') as { version: string }).version;
 
 const JS = 'text/javascript; charset=utf-8';
 const CSS = 'text/css; charset=utf-8';
@@ -62,7 +61,8 @@ const cache = new Map<StaticAssetName, Promise<StaticAsset>>();
 /** The version of the package a listed asset comes from: for URLs that change when it does. */
 export function staticAssetVersion(name: StaticAssetName): string {
   const entry: Entry = STATIC_ASSETS[name];
-  return 'pkg' in entry ? packageInfo(entry.pkg).version : VERSION;
+  // The dashboard's own files change with earshot's version.
+  return 'pkg' in entry ? packageInfo(entry.pkg).version : packageJson.version;
 }
 
 /** The bytes and content type of a listed asset; undefined for any other name. */

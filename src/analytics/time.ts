@@ -53,6 +53,11 @@ export function zoneOffsetMs(at: number, timeZone: string): number {
   return asUtc - Math.floor(at / 1000) * 1000;
 }
 
+/** The local calendar date (YYYY-MM-DD) of an instant in a time zone. */
+export function localDateOf(at: Date, timeZone: string): string {
+  return new Date(at.getTime() + zoneOffsetMs(at.getTime(), timeZone)).toISOString().slice(0, 10);
+}
+
 /** The instant a local calendar date (YYYY-MM-DD) begins in a time zone. */
 export function startOfLocalDate(date: string, timeZone: string): Date {
   const [y, m, d] = date.split('-').map(Number) as [number, number, number];

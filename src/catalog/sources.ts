@@ -7,7 +7,7 @@ import * as queries from '../../db/queries/sources.ts';
 import type { SourceRow } from '../../db/schema.ts';
 import type { Deps } from '../deps.ts';
 import { AppError, conflictOnDuplicate, parseInput } from '../errors.ts';
-import { isSealed, SECRET_FIELD, sealRef } from '../secrets.ts';
+import { isSealed, SECRET_FIELD, sealSecretFields } from '../secrets.ts';
 import type { Json } from '../types.ts';
 
 export const MIN_POLL_INTERVAL_SECONDS = 60;
@@ -121,18 +121,8 @@ export function redactOptions(options: Json): Json {
 }
 
 /** Credentials written inline are encrypted before they are stored (the fields the API masks). */
-function sealOptions(deps: Deps, options: Json, path = 'options'): Json {
-  if (Array.isArray(options)) return options.map((o, i) => sealOptions(deps, o, `${path}.${i}`));
-  if (options === null || typeof options !== 'object') return options;
-  return Object.fromEntries(
-    Object.entries(options).map(([key, value]) => [
-      key,
-      SECRET_FIELD.test(key) && typeof value === 'string'
-        ? (sealRef(deps.readSecret, value, `${path}.${key}`) as Json)
-        : sealOptions(deps, value, `${path}.${key}`),
-    ]),
-  );
-}
+const sealOptions = (deps: Deps, options: Json): Json =>
+  sealSecretFields(deps.readSecret, options, 'options');
 
 /** A patch that sends a masked credential back unchanged keeps the stored one. */
 function keepMaskedSecrets(patch: unknown, stored: Json): unknown {

@@ -309,9 +309,10 @@ export async function loadDemo(deps: Deps, options: DemoOptions = {}): Promise<D
     },
   });
   const others = brands.filter((b) => b.id !== own.id).map((b) => b.name);
+  const liveItems = live(own.name, others, seed);
   const fresh = await ingestItems(deps, {
     source: await sourceRow('support'),
-    items: live(own.name, others, seed),
+    items: liveItems,
     // After the rules were created: only mentions published since a rule exists fire it.
     fetchedAt: new Date(Math.max(now.getTime(), deps.now().getTime())),
   });
@@ -325,7 +326,7 @@ export async function loadDemo(deps: Deps, options: DemoOptions = {}): Promise<D
   return {
     brands: brands.map((b) => b.name),
     sources: SOURCES.length,
-    generated: drafts.length + 8,
+    generated: drafts.length + liveItems.length,
     inserted,
     incidents: Number(incidents.n),
   };

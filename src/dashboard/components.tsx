@@ -43,6 +43,30 @@ export function Card({
   );
 }
 
+/** A column heading: its label, or its label and class (`num` right-aligns, `bar-col` holds a bar). */
+export type Column = Child | readonly [label: Child, cls: 'num' | 'bar-col'];
+
+const withClass = (c: Column): c is readonly [Child, 'num' | 'bar-col'] => Array.isArray(c);
+
+/** A table's header row. */
+export function TableHead({ columns }: { columns: readonly Column[] }) {
+  return (
+    <thead>
+      <tr>
+        {columns.map((c) =>
+          withClass(c) ? (
+            <th scope="col" class={c[1]}>
+              {c[0]}
+            </th>
+          ) : (
+            <th scope="col">{c}</th>
+          ),
+        )}
+      </tr>
+    </thead>
+  );
+}
+
 export function EmptyState({ title, children }: { title: Child; children?: Child }) {
   return (
     <div class="empty" data-testid="empty-state">

@@ -2,7 +2,7 @@
  * What every dashboard page shares through its query string: the brand, the period (7, 30 or 90
  * days) and the time zone. Bad values fall back to the defaults: a dashboard link never answers 400.
  */
-import { TimeZoneName } from '../analytics/time.ts';
+import { localDateOf, TimeZoneName } from '../analytics/time.ts';
 
 export const PERIODS = [7, 30, 90] as const;
 export type PeriodDays = (typeof PERIODS)[number];
@@ -85,13 +85,6 @@ export type PeriodRange = {
   to: string;
 };
 
-function localDate(at: Date, timeZone: string): string {
-  // en-CA formats dates as YYYY-MM-DD.
-  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' })
-    .format(at)
-    .slice(0, 10);
-}
-
 function addDays(date: string, days: number): string {
   const [y, m, d] = date.split('-').map(Number) as [number, number, number];
   return new Date(Date.UTC(y, m - 1, d + days)).toISOString().slice(0, 10);
@@ -102,7 +95,7 @@ function addDays(date: string, days: number): string {
  * same all day, so the server's figures and the chart data the page fetches are one answer.
  */
 export function periodRange(state: DashboardState, now: Date): PeriodRange {
-  const to = addDays(localDate(now, state.timeZone), 1);
+  const to = addDays(localDateOf(now, state.timeZone), 1);
   return { from: addDays(to, -state.days), to };
 }
 

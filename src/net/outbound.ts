@@ -70,10 +70,17 @@ function embeddedIpv4(address: string): string | undefined {
 }
 
 /** Why an address may not be connected to by default (its range), or undefined when it may. */
+/** A URL's host without the brackets of an IPv6 literal. */
+const unbracketed = (host: string) => host.replace(/^\[|\]$/g, '');
+
+/** An address as judged: brackets and an IPv6 zone dropped, embedded IPv4 taken out. */
+function judged(address: string): string {
+  const bare = unbracketed(address).replace(/%.*$/, '');
+  return embeddedIpv4(bare) ?? bare;
+}
+
 export function forbiddenKind(address: string): string | undefined {
-  const bare = address.replace(/^\[|\]$/g, '').replace(/%.*$/, '');
-  const v4 = embeddedIpv4(bare);
-  const ip = v4 ?? bare;
+  const ip = judged(address);
   if (isIP(ip) === 0) return 'not an IP address';
   const family = familyOf(ip);
   return FORBIDDEN_LISTS.find(({ list }) => list.check(ip, family))?.kind;
@@ -87,8 +94,7 @@ export function outboundPolicy(allow: readonly string[] = []): OutboundPolicy {
   for (const range of allow) addRange(list, range.trim());
   return {
     allows: (address) => {
-      const bare = address.replace(/^\[|\]$/g, '').replace(/%.*$/, '');
-      const ip = embeddedIpv4(bare) ?? bare;
+      const ip = judged(address);
       if (isIP(ip) !== 0 && list.check(ip, familyOf(ip))) return true;
       return forbiddenKind(ip) === undefined;
     },
@@ -109,7 +115,7 @@ export async function checkedAddress(
   policy: OutboundPolicy,
   lookup = systemLookup,
 ): Promise<string> {
-  const bare = host.replace(/^\[|\]$/g, '');
+  const bare = unbracketed(host);
   const addresses = isIP(bare) !== 0 ? [bare] : (await lookup(bare)).map((a) => a.address);
   if (addresses.length === 0) throw new OutboundRefused(`${host} has no address`);
   for (const address of addresses) {
@@ -137,7 +143,7 @@ export function createOutboundFetch(
       const host = connectOptions.hostname;
       checkedAddress(host, policy, options.lookup).then(
         (address) => {
-          const bare = host.replace(/^\[|\]$/g, '');
+          const bare = unbracketed(host);
           // TLS still verifies the certificate for the name asked for, not the address.
           const servername = isIP(bare) !== 0 ? undefined : (connectOptions.servername ?? bare);
           connect({ ...connectOptions, hostname: address, ...(servername ? { servername } : {}) }, callback);

@@ -45,7 +45,7 @@ export const API_DOCUMENT = {
     title: 'earshot API',
     version: packageJson.version,
     description:
-      'Brand monitoring: mentions and reviews in, sentiment, themes, trends and alerts out. JSON everywhere; errors are always `{"error": {"code", "message", "requestId", "details"?}}`. Unknown fields in bodies and query strings are refused. Times are RFC 3339 or dates (midnight in the request\'s time zone).',
+      'Brand monitoring: mentions and reviews in, sentiment, themes, trends and alerts out. JSON everywhere; errors are always `{"error": {"code", "message", "requestId", "details"?}}`. Unknown fields in bodies and query strings are refused. Past the rate limit (per client address), any request answers `429` with `Retry-After`. Times are RFC 3339 or dates (midnight in the request\'s time zone).',
   },
   servers: [{ url: '/' }],
   tags: [...TAGS],

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DbHandle } from '../../db/create-db.ts';
 import { alignRange } from '../../db/queries/analytics.ts';
 import { alignWholeHours } from '../../src/analytics/query.ts';
-import { isoInstant } from '../../src/analytics/time.ts';
+import { isoInstant, localDateOf } from '../../src/analytics/time.ts';
 import { createTestDb } from '../helpers/db.ts';
 
 const ZONES = [
@@ -48,6 +48,28 @@ describe('isoInstant', () => {
     ]) {
       expect(isoInstant(ms)).toBe(new Date(ms).toISOString());
     }
+  });
+});
+
+describe('localDateOf', () => {
+  it('gives the calendar date Intl gives, in every zone, around DST changes too', () => {
+    const intl = (at: Date, timeZone: string) =>
+      new Intl.DateTimeFormat('en-CA', {
+        timeZone,
+        year: 'numeric',
+        month: '2-digit',
+        day: '2-digit',
+      }).format(at);
+    fc.assert(
+      fc.property(
+        fc.integer({ min: Date.UTC(2020, 0, 1), max: Date.UTC(2030, 0, 1) }),
+        fc.constantFrom(...ZONES),
+        (ms, zone) => {
+          expect(localDateOf(new Date(ms), zone)).toBe(intl(new Date(ms), zone));
+        },
+      ),
+      { numRuns: 2000 },
+    );
   });
 });
 

@@ -7,7 +7,7 @@ import { listChannels } from '../../alerts/channels-catalog.ts';
 import { getAlert, type IncidentDetail, listAlerts } from '../../alerts/incidents.ts';
 import { listRules } from '../../alerts/rules.ts';
 import { listSources, type Source } from '../../catalog/sources.ts';
-import { Card, DateTime, EmptyState } from '../components.tsx';
+import { Card, DateTime, EmptyState, TableHead } from '../components.tsx';
 import { formatCount } from '../format.ts';
 import type { PageContext, PageResult } from '../page.tsx';
 import { NoBrands } from '../page.tsx';
@@ -153,18 +153,9 @@ function SourceHealth({ sources, ctx }: { sources: Source[]; ctx: PageContext })
   return (
     <div class="table-wrap">
       <table class="data" id="source-health" data-testid="source-health">
-        <thead>
-          <tr>
-            <th scope="col">Source</th>
-            <th scope="col">Status</th>
-            <th scope="col" class="num">
-              Failures
-            </th>
-            <th scope="col">Last success</th>
-            <th scope="col">Last error</th>
-            <th scope="col">Next poll</th>
-          </tr>
-        </thead>
+        <TableHead
+          columns={['Source', 'Status', ['Failures', 'num'], 'Last success', 'Last error', 'Next poll']}
+        />
         <tbody>
           {sources.map((s) => {
             const h = s.health;
@@ -335,16 +326,7 @@ export async function renderAlerts(ctx: PageContext): Promise<PageResult> {
         ) : (
           <div class="table-wrap">
             <table class="data" id="alert-rules" data-testid="alert-rules">
-              <thead>
-                <tr>
-                  <th scope="col">Rule</th>
-                  <th scope="col">Kind</th>
-                  <th scope="col">State</th>
-                  <th scope="col">Channels</th>
-                  <th scope="col">Last fired</th>
-                  <th scope="col">Last delivery</th>
-                </tr>
-              </thead>
+              <TableHead columns={['Rule', 'Kind', 'State', 'Channels', 'Last fired', 'Last delivery']} />
               <tbody>
                 {rules.map((r) => {
                   const muted = r.mutedUntil !== null && r.mutedUntil > deps.now();

@@ -4,7 +4,7 @@
  */
 import { compareThemes, type PanelTheme } from '../../analytics/themes.ts';
 import { compareBrands } from '../../analytics/trends.ts';
-import { Card, Change, EmptyState, negativeShare, SentimentBar } from '../components.tsx';
+import { Card, Change, EmptyState, negativeShare, SentimentBar, TableHead } from '../components.tsx';
 import { formatCount, formatRating, formatScore, formatShare } from '../format.ts';
 import { NoBrands, type PageContext, type PageResult, PeriodNote } from '../page.tsx';
 import { apiUrl, pageUrl } from '../state.ts';
@@ -157,29 +157,17 @@ export async function renderCompetitors(ctx: PageContext): Promise<PageResult> {
       <Card title="Side by side" id="panel" wide>
         <div class="table-wrap">
           <table class="data" id="panel-table" data-testid="panel-table">
-            <thead>
-              <tr>
-                <th scope="col">Brand</th>
-                <th scope="col" class="num">
-                  Mentions
-                </th>
-                <th scope="col" class="num">
-                  Share of voice
-                </th>
-                <th scope="col" class="bar-col">
-                  Sentiment
-                </th>
-                <th scope="col" class="num">
-                  Net
-                </th>
-                <th scope="col" class="num">
-                  Negative
-                </th>
-                <th scope="col" class="num">
-                  Rating
-                </th>
-              </tr>
-            </thead>
+            <TableHead
+              columns={[
+                'Brand',
+                ['Mentions', 'num'],
+                ['Share of voice', 'num'],
+                ['Sentiment', 'bar-col'],
+                ['Net', 'num'],
+                ['Negative', 'num'],
+                ['Rating', 'num'],
+              ]}
+            />
             <tbody>
               {comparison.totals.map((t) => (
                 <tr
@@ -274,16 +262,12 @@ export async function renderCompetitors(ctx: PageContext): Promise<PageResult> {
         ) : (
           <div class="table-wrap">
             <table class="data" id="panel-themes-table" data-testid="panel-themes-table">
-              <thead>
-                <tr>
-                  <th scope="col">Theme</th>
-                  {comparison.panel.map((b) => (
-                    <th scope="col" class="num">
-                      <UserText text={b.name} max={30} />
-                    </th>
-                  ))}
-                </tr>
-              </thead>
+              <TableHead
+                columns={[
+                  'Theme',
+                  ...comparison.panel.map((b) => [<UserText text={b.name} max={30} />, 'num'] as const),
+                ]}
+              />
               <tbody>
                 {panelThemes.themes.slice(0, 20).map((t) => (
                   <tr data-theme={t.theme}>

@@ -5,7 +5,7 @@
  */
 import type { Figures } from '../../analytics/figures.ts';
 import { type BreakdownRow, getBreakdown, getSentimentTrend } from '../../analytics/trends.ts';
-import { Card, Change, EmptyState, Figure, negativeShare, SentimentBar } from '../components.tsx';
+import { Card, Change, EmptyState, Figure, negativeShare, SentimentBar, TableHead } from '../components.tsx';
 import { formatChange, formatCount, formatDay, formatRating, formatScore, formatShare } from '../format.ts';
 import { NoBrands, type PageContext, type PageResult, PeriodNote } from '../page.tsx';
 import { apiUrl, pageUrl } from '../state.ts';
@@ -116,26 +116,16 @@ function BreakdownTable({
   return (
     <div class="table-wrap">
       <table class="data" id={id} data-testid={id}>
-        <thead>
-          <tr>
-            <th scope="col">{keyName[0]?.toUpperCase() + keyName.slice(1)}</th>
-            <th scope="col" class="num">
-              Mentions
-            </th>
-            <th scope="col" class="bar-col">
-              Sentiment
-            </th>
-            <th scope="col" class="num">
-              Net
-            </th>
-            <th scope="col" class="num">
-              Negative
-            </th>
-            <th scope="col" class="num">
-              Change
-            </th>
-          </tr>
-        </thead>
+        <TableHead
+          columns={[
+            keyName[0]?.toUpperCase() + keyName.slice(1),
+            ['Mentions', 'num'],
+            ['Sentiment', 'bar-col'],
+            ['Net', 'num'],
+            ['Negative', 'num'],
+            ['Change', 'num'],
+          ]}
+        />
         <tbody>
           {rows.map((row) => (
             <tr data-key={row.key ?? ''} data-volume={row.volume} data-net-sentiment={row.netSentiment ?? ''}>
@@ -249,19 +239,9 @@ export async function renderOverview(ctx: PageContext): Promise<PageResult> {
           <summary>The numbers, day by day</summary>
           <div class="table-wrap">
             <table class="data" id="trend-table">
-              <thead>
-                <tr>
-                  <th scope="col">Day</th>
-                  {TREND_SERIES.map((s) => (
-                    <th scope="col" class="num">
-                      {s.name}
-                    </th>
-                  ))}
-                  <th scope="col" class="num">
-                    Net
-                  </th>
-                </tr>
-              </thead>
+              <TableHead
+                columns={['Day', ...TREND_SERIES.map((s) => [s.name, 'num'] as const), ['Net', 'num']]}
+              />
               <tbody>
                 {trend.buckets.map((b) => (
                   <tr data-start={b.start}>

@@ -3,7 +3,7 @@
  * themes that are new or rising fast (negative ones first). Each theme leads to its mentions.
  */
 import { getEmergingThemes, getTopThemes } from '../../analytics/themes.ts';
-import { AspectBar, Card, Change, EmptyState } from '../components.tsx';
+import { AspectBar, Card, Change, EmptyState, TableHead } from '../components.tsx';
 import { formatChange, formatCount, formatScore, formatShare } from '../format.ts';
 import { NoBrands, type PageContext, type PageResult, PeriodNote } from '../page.tsx';
 import { pageUrl } from '../state.ts';
@@ -38,23 +38,15 @@ export async function renderThemes(ctx: PageContext): Promise<PageResult> {
           ) : (
             <div class="table-wrap">
               <table class="data" id="top-themes" data-testid="top-themes">
-                <thead>
-                  <tr>
-                    <th scope="col">Theme</th>
-                    <th scope="col" class="num">
-                      Mentions
-                    </th>
-                    <th scope="col" class="bar-col">
-                      Aspect
-                    </th>
-                    <th scope="col" class="num">
-                      Score
-                    </th>
-                    <th scope="col" class="num">
-                      Change
-                    </th>
-                  </tr>
-                </thead>
+                <TableHead
+                  columns={[
+                    'Theme',
+                    ['Mentions', 'num'],
+                    ['Aspect', 'bar-col'],
+                    ['Score', 'num'],
+                    ['Change', 'num'],
+                  ]}
+                />
                 <tbody>
                   {top.themes.map((t) => (
                     <tr
