@@ -10,6 +10,9 @@ import * as analyticsRollups from './migrations/20261123_0004_analytics_rollups.
 import * as weeklyRollups from './migrations/20261123_0005_weekly_rollups.ts';
 import * as alerts from './migrations/20261123_0006_alerts.ts';
 import * as alertGrouping from './migrations/20261123_0007_alert_grouping_and_flood_cap.ts';
+import * as apiTokens from './migrations/20261123_0008_api_tokens.ts';
+import * as jobRuns from './migrations/20261123_0009_job_runs.ts';
+import * as retention from './migrations/20261123_0010_retention.ts';
 import { ensureRollups } from './queries/rollups.ts';
 import type { Database } from './schema.ts';
 
@@ -21,6 +24,9 @@ export const MIGRATIONS: Record<string, Migration> = {
   '20261123_0005_weekly_rollups': weeklyRollups,
   '20261123_0006_alerts': alerts,
   '20261123_0007_alert_grouping_and_flood_cap': alertGrouping,
+  '20261123_0008_api_tokens': apiTokens,
+  '20261123_0009_job_runs': jobRuns,
+  '20261123_0010_retention': retention,
 };
 
 export type MigrationLog = (message: string) => void;

@@ -243,6 +243,52 @@ export interface AlertDeliveryAttemptsTable {
   latency_ms: number;
 }
 
+export type Scope = 'read' | 'write' | 'admin';
+
+export interface ApiTokensTable {
+  id: Generated<number>;
+  name: string;
+  scope: Scope;
+  /** SHA-256 of the token, hex; the token itself is never stored. */
+  hash: string;
+  /** The token's first characters, to tell tokens apart in lists. */
+  prefix: string;
+  /** Requests a minute for this token; null: the deployment's default. */
+  rate_limit_per_minute: number | null;
+  /** Who made it: "first start", "cli", or "token <id>". */
+  created_by: string;
+  created_at: Generated<Date>;
+  last_used_at: Date | null;
+  revoked_at: Date | null;
+}
+
+export interface SessionsTable {
+  /** SHA-256 of the session cookie's value, hex. */
+  hash: string;
+  token_id: number;
+  /** The session's CSRF token, sent back by the dashboard on every state-changing request. */
+  csrf: string;
+  created_at: Generated<Date>;
+  last_seen_at: Generated<Date>;
+  expires_at: Date;
+}
+
+export type JobOutcome = 'ok' | 'failed' | 'skipped';
+
+export interface JobRunsTable {
+  id: Generated<number>;
+  job: string;
+  started_at: Date;
+  finished_at: Date;
+  outcome: JobOutcome;
+  /** A short message when the run failed; never a stack. */
+  error: string | null;
+  /** The run's result as a few numbers (polled, inserted, delivered…). */
+  counts: JsonColumn<Record<string, number>>;
+  /** hostname:pid of the process that ran it. */
+  worker: string;
+}
+
 export interface Database {
   brands: BrandsTable;
   sources: SourcesTable;
@@ -254,7 +300,7 @@ export interface Database {
   rollup_hourly: RollupTable;
   rollup_daily: RollupTable;
   rollup_weekly: RollupTable;
-  rollup_state: { version: number };
+  rollup_state: { version: number; closed_before: Date | null };
   alert_channels: AlertChannelsTable;
   alert_rules: AlertRulesTable;
   incidents: IncidentsTable;
@@ -262,6 +308,9 @@ export interface Database {
   alert_events: AlertEventsTable;
   alert_deliveries: AlertDeliveriesTable;
   alert_delivery_attempts: AlertDeliveryAttemptsTable;
+  api_tokens: ApiTokensTable;
+  sessions: SessionsTable;
+  job_runs: JobRunsTable;
 }
 
 export type BrandRow = Selectable<BrandsTable>;

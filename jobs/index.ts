@@ -9,14 +9,22 @@ import { sendDueDigests } from '../src/alerts/digest.ts';
 import type { Deps } from '../src/deps.ts';
 import { evaluateAlerts } from './evaluate-alerts.ts';
 import { pollDueSources } from './poll-sources.ts';
+import { deleteExpiredMentions } from './retention.ts';
 
-export type JobSettings = { pollConcurrency: number };
+export type JobSettings = {
+  pollConcurrency: number;
+  /** Mentions older than this many days are deleted (0: kept forever). */
+  retentionDays: number;
+};
+
+/** What a run did, as a few numbers (the job history keeps them; all zero: it did nothing). */
+export type JobCounts = Record<string, number>;
 
 export type Job = {
   name: string;
   schedule: string;
   description: string;
-  run: (deps: Deps, settings: JobSettings) => Promise<unknown>;
+  run: (deps: Deps, settings: JobSettings) => Promise<JobCounts>;
 };
 
 export const JOBS: readonly Job[] = [
@@ -24,26 +32,57 @@ export const JOBS: readonly Job[] = [
     name: 'poll-sources',
     schedule: '*/10 * * * * *',
     description: 'Polls every source whose interval has elapsed (failing ones back off exponentially).',
-    run: (deps, settings) => pollDueSources({ deps, input: { concurrency: settings.pollConcurrency } }),
+    run: async (deps, settings) => {
+      const polls = await pollDueSources({ deps, input: { concurrency: settings.pollConcurrency } });
+      const sum = (field: 'fetched' | 'inserted') => polls.reduce((n, p) => n + p[field], 0);
+      return {
+        polled: polls.length,
+        failed: polls.filter((p) => p.status === 'failed').length,
+        fetched: sum('fetched'),
+        inserted: sum('inserted'),
+      };
+    },
   },
   {
     name: 'deliver-alerts',
     schedule: '* * * * * *',
     description:
       'Sends queued alert deliveries (webhooks, Slack), retrying failures with backoff; an ingest that queues one also wakes it at once.',
-    run: (deps) => deliverDueAlerts({ deps, input: {} }),
+    run: async (deps) => {
+      const { disabledChannels, ...counts } = await deliverDueAlerts({ deps, input: {} });
+      return { ...counts, disabledChannels: disabledChannels.length };
+    },
   },
   {
     name: 'evaluate-alerts',
     schedule: '0 * * * * *',
     description:
       'Evaluates window rules: volume spikes and drops, silent sources, sentiment drops, emerging negative themes.',
-    run: (deps) => evaluateAlerts(deps),
+    run: async (deps) => {
+      const { rules, recorded, queued, outcomes } = await evaluateAlerts(deps);
+      return { rules, recorded, queued, errors: outcomes.filter((o) => o.status === 'error').length };
+    },
   },
   {
     name: 'send-digests',
     schedule: '30 * * * * *',
     description: 'Sends the hourly and daily digests of rules that hold their alerts.',
-    run: (deps) => sendDueDigests({ deps }),
+    run: async (deps) => {
+      const { rules, events, queued } = await sendDueDigests({ deps });
+      return { rules, events, queued };
+    },
+  },
+  {
+    name: 'retention',
+    schedule: '0 17 3 * * *',
+    description:
+      'Deletes mentions older than EARSHOT_RETENTION_DAYS (0: never), a thousand at a time; the analytics rollups keep their figures.',
+    run: async (deps, settings) => {
+      const { deleted, batches } = await deleteExpiredMentions({
+        deps,
+        input: { days: settings.retentionDays },
+      });
+      return { deleted, batches };
+    },
   },
 ];

@@ -9,6 +9,7 @@ import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
 import { type RequestIdVariables, requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
+import { type AuthVariables, authenticate } from './auth/middleware.ts';
 import { dashboardRoutes } from './dashboard/index.ts';
 import type { Deps } from './deps.ts';
 import { AppError, type ErrorCode, errorBody } from './errors.ts';
@@ -18,14 +19,18 @@ import { brandRoutes } from './routes/brands.ts';
 import { docsRoutes } from './routes/docs.ts';
 import { healthRoutes } from './routes/health.ts';
 import { ingestRoutes } from './routes/ingest.ts';
+import { jobRoutes } from './routes/jobs.ts';
 import { feedbackRoutes, mentionRoutes } from './routes/mentions.ts';
-import { API_DOCUMENT, createOpenApiApp } from './routes/openapi.ts';
+import { API_DOCUMENT, createOpenApiApp, withGuardAnswers } from './routes/openapi.ts';
 import { sourceRoutes } from './routes/sources.ts';
+import { meRoutes, tokenRoutes } from './routes/tokens.ts';
 
 /** 1000 pushed items of a few KiB each fit; anything larger is refused before it is read whole. */
 export const MAX_BODY_BYTES = 5 * 1024 * 1024;
 
 function codeForStatus(status: number): ErrorCode {
+  if (status === 401) return 'unauthorized';
+  if (status === 403) return 'forbidden';
   if (status === 404) return 'not_found';
   if (status === 405) return 'method_not_allowed';
   if (status === 413) return 'payload_too_large';
@@ -38,15 +43,17 @@ function codeForStatus(status: number): ErrorCode {
 export type AppOptions = {
   /** Origins allowed to call the API from a browser (CORS); none by default. */
   corsOrigins?: readonly string[];
-  /** Requests per minute per client address (none: no limit, as in tests and benchmarks). */
+  /** Requests per minute per client address and per token (none: no limit, as in tests and benchmarks). */
   rateLimit?: RateLimitOptions;
+  /** Behind a proxy that sets X-Forwarded-For and X-Forwarded-Proto (HTTPS session cookies). */
+  trustProxy?: boolean;
 };
 
 /** Answers that set no policy of their own (JSON, errors) allow nothing to load and no framing. */
 const DEFAULT_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'";
 
 export function createApp(deps: Deps, options: AppOptions = {}) {
-  const app = createOpenApiApp<{ Variables: RequestIdVariables }>();
+  const app = createOpenApiApp<{ Variables: RequestIdVariables & AuthVariables }>();
   app.use('*', requestId());
   // Security headers on every response; pages (dashboard, API reference) set their own CSP.
   app.use('*', async (c, next) => {
@@ -68,6 +75,8 @@ export function createApp(deps: Deps, options: AppOptions = {}) {
       },
     }),
   );
+  // Every route but /health, the static files and the sign-in page needs a token (src/auth).
+  app.use('*', authenticate(deps, { perTokenPerMinute: options.rateLimit?.perToken }));
 
   app.route('/health', healthRoutes(deps));
   app.route('/api/brands', brandRoutes(deps));
@@ -78,9 +87,28 @@ export function createApp(deps: Deps, options: AppOptions = {}) {
   app.route('/api/alerts', alertRoutes(deps));
   app.route('/api/alert-rules', alertRuleRoutes(deps));
   app.route('/api/channels', channelRoutes(deps));
-  app.doc31('/api/openapi.json', API_DOCUMENT);
+  app.route('/api/jobs', jobRoutes(deps));
+  app.route('/api/tokens', tokenRoutes(deps));
+  app.route('/api/me', meRoutes());
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerToken', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'An API token (`es_…`): `npx earshot token create --scope read|write|admin`',
+  });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'session', {
+    type: 'apiKey',
+    in: 'cookie',
+    name: 'earshot_session',
+    description:
+      "The dashboard's session (signing in at /signin with a token); state-changing requests also need its CSRF token in `X-CSRF-Token`",
+  });
+  let document: unknown;
+  app.get('/api/openapi.json', (c) => {
+    document ??= withGuardAnswers(app.getOpenAPI31Document(API_DOCUMENT));
+    return c.json(document as object);
+  });
   app.route('/api/docs', docsRoutes());
-  app.route('/', dashboardRoutes(deps));
+  app.route('/', dashboardRoutes(deps, { trustProxy: options.trustProxy ?? options.rateLimit?.trustProxy }));
 
   app.notFound((c) =>
     c.json(

@@ -1,6 +1,6 @@
 /**
- * The `earshot` command line: `earshot score` (JSON lines in and out), `import`, `train`, `migrate`
- * and `rollups rebuild`.
+ * The `earshot` command line: `earshot score` (JSON lines in and out), `import`, `train`, `migrate`,
+ * `rollups rebuild` and `token create|list|revoke`.
  */
 import { once } from 'node:events';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -8,32 +8,24 @@ import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { createDb, dbTargetFor } from '../db/create-db.ts';
+import { DataDirLockedError } from '../db/lock-file.ts';
 import { migrateToLatest } from '../db/migrate.ts';
-import { listFeedback } from '../db/queries/mentions.ts';
-import { rebuildRollups } from '../db/queries/rollups.ts';
-import {
-  applyConfigFile,
-  openRuntime,
-  readDeploymentModel,
-  readVocabulary,
-  resolveConfigFile,
-} from './bootstrap.ts';
-import { loadDemo } from './cli/demo.ts';
-import { formatSummary, IMPORT_FIELDS, type ImportField, importCsv, progressBar } from './cli/import.ts';
-import { scoreStream } from './cli/score.ts';
+import type { ImportField } from './cli/import.ts';
+import { tokenCommand } from './cli/token.ts';
 import { loadConfig } from './config.ts';
 import { createLogger } from './logger.ts';
-import { createAnalyzer, SHIPPED_MODEL } from './nlp/analyzer.ts';
-import { detectLanguage } from './nlp/language.ts';
-import { fineTune } from './nlp/training/fine-tune.ts';
 
-const USAGE = `usage: earshot <command>
+// A command loads what it needs when it runs (the NLP model, connectors, language data take seconds
+// to load): `earshot token` and `migrate` start quickly, for scripts that call them.
+const bootstrap = () => import('./bootstrap.ts');
+
+const usage = (importFields: readonly string[]) => `usage: earshot <command>
 
 commands:
   score     read JSON lines {"id","text","rating"?} on stdin, write sentiment and themes as JSON lines
   import    import reviews from a CSV file into a push source:
               earshot import reviews.csv --source "App reviews" [--map text=Body,rating=Stars,...]
-            (fields: ${IMPORT_FIELDS.join(', ')}; columns are found by their usual names otherwise)
+            (fields: ${importFields.join(', ')}; columns are found by their usual names otherwise)
   train     fold the label corrections made in this deployment (PATCH /api/mentions/:id) into its
             sentiment model (written to EARSHOT_MODEL, default <data dir>/sentiment-model.json;
             restart the service to use it)
@@ -44,6 +36,11 @@ commands:
   rollups rebuild
             recompute the analytics rollups from the stored mentions (after changing the database
             by hand); ingest keeps them current otherwise
+  token     API tokens (every route but /health needs one):
+              earshot token create --scope read|write|admin [--name NAME] [--rate-limit N]
+                (prints the token alone on stdout: TOKEN=$(earshot token create --scope read))
+              earshot token list [--json]
+              earshot token revoke <id|prefix>
 `;
 
 async function write(chunk: string): Promise<void> {
@@ -51,6 +48,13 @@ async function write(chunk: string): Promise<void> {
 }
 
 async function score(): Promise<number> {
+  const [{ readDeploymentModel, readVocabulary }, { createAnalyzer }, { detectLanguage }, { scoreStream }] =
+    await Promise.all([
+      bootstrap(),
+      import('./nlp/analyzer.ts'),
+      import('./nlp/language.ts'),
+      import('./cli/score.ts'),
+    ]);
   const config = loadConfig();
   const analyzer = createAnalyzer({
     detectLanguage,
@@ -80,6 +84,7 @@ async function rollups(): Promise<number> {
     process.stderr.write('usage: earshot rollups rebuild\n');
     return 2;
   }
+  const { rebuildRollups } = await import('../db/queries/rollups.ts');
   const config = loadConfig();
   const handle = await createDb(dbTargetFor(config));
   try {
@@ -93,13 +98,43 @@ async function rollups(): Promise<number> {
   }
 }
 
-function parseMap(value: string | undefined): Partial<Record<ImportField, string>> {
+async function token(): Promise<number> {
+  return tokenCommand(process.argv.slice(3), {
+    open: async () => {
+      const config = loadConfig();
+      let handle: Awaited<ReturnType<typeof createDb>>;
+      try {
+        handle = await createDb(dbTargetFor(config));
+      } catch (error) {
+        if (!(error instanceof DataDirLockedError)) throw error;
+        throw new Error(
+          `${error.message}\nWhile earshot runs on its embedded database, manage tokens through the API ` +
+            'with an admin token instead (POST /api/tokens, GET /api/tokens, DELETE /api/tokens/<id>).',
+        );
+      }
+      try {
+        await migrateToLatest(handle.db);
+      } catch (error) {
+        await handle.close();
+        throw error;
+      }
+      return handle;
+    },
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+  });
+}
+
+function parseMap(
+  value: string | undefined,
+  fields: readonly ImportField[],
+): Partial<Record<ImportField, string>> {
   const map: Partial<Record<ImportField, string>> = {};
   for (const pair of value ? value.split(',') : []) {
     const [field, ...rest] = pair.split('=');
     const column = rest.join('=').trim();
-    if (!field || !column || !(IMPORT_FIELDS as readonly string[]).includes(field.trim())) {
-      throw new Error(`--map: "${pair}" is not field=column (fields: ${IMPORT_FIELDS.join(', ')})`);
+    if (!field || !column || !(fields as readonly string[]).includes(field.trim())) {
+      throw new Error(`--map: "${pair}" is not field=column (fields: ${fields.join(', ')})`);
     }
     map[field.trim() as ImportField] = column;
   }
@@ -117,6 +152,10 @@ async function importCommand(): Promise<number> {
     process.stderr.write(`usage: earshot import <file.csv> --source <name|id> [--map field=column,...]\n`);
     return 2;
   }
+  const [{ openRuntime }, { formatSummary, IMPORT_FIELDS, importCsv, progressBar }] = await Promise.all([
+    bootstrap(),
+    import('./cli/import.ts'),
+  ]);
   const config = loadConfig();
   const runtime = await openRuntime(
     config,
@@ -127,7 +166,7 @@ async function importCommand(): Promise<number> {
     const summary = await importCsv(runtime.deps, {
       file,
       source: values.source,
-      map: parseMap(values.map),
+      map: parseMap(values.map, IMPORT_FIELDS),
       ...(tty ? { progress: progressBar((s) => process.stderr.write(s)) } : {}),
     });
     if (tty) process.stderr.write('\n');
@@ -139,6 +178,13 @@ async function importCommand(): Promise<number> {
 }
 
 async function train(): Promise<number> {
+  const [{ openRuntime, readDeploymentModel }, { listFeedback }, { SHIPPED_MODEL }, { fineTune }] =
+    await Promise.all([
+      bootstrap(),
+      import('../db/queries/mentions.ts'),
+      import('./nlp/analyzer.ts'),
+      import('./nlp/training/fine-tune.ts'),
+    ]);
   const config = loadConfig();
   const logger = createLogger('warn', 'stderr');
   const runtime = await openRuntime(config, logger);
@@ -174,6 +220,10 @@ async function train(): Promise<number> {
 }
 
 async function demo(): Promise<number> {
+  const [{ applyConfigFile, openRuntime, resolveConfigFile }, { loadDemo }] = await Promise.all([
+    bootstrap(),
+    import('./cli/demo.ts'),
+  ]);
   const config = loadConfig();
   const runtime = await openRuntime(config, createLogger('warn', 'stderr'));
   try {
@@ -202,13 +252,16 @@ const commands: Record<string, () => Promise<number>> = {
   train,
   migrate,
   rollups,
+  token,
 };
 
 const [command] = process.argv.slice(2);
 const run = command ? commands[command] : undefined;
 if (!run) {
+  const { IMPORT_FIELDS } = await import('./cli/import.ts');
+  const help = usage(IMPORT_FIELDS);
   process.stderr.write(
-    command && command !== '--help' && command !== 'help' ? `unknown command: ${command}\n\n${USAGE}` : USAGE,
+    command && command !== '--help' && command !== 'help' ? `unknown command: ${command}\n\n${help}` : help,
   );
   process.exitCode = command && command !== '--help' && command !== 'help' ? 2 : 0;
 } else {

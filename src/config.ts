@@ -40,8 +40,18 @@ export const EnvSchema = z.object({
   EARSHOT_SCHEDULER: z.enum(['on', 'off']).default('on'),
   /** Most sources polled at once by one process. */
   EARSHOT_POLL_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  /** Mentions older than this many days are deleted (0: kept forever); alert baselines read 28 days. */
+  EARSHOT_RETENTION_DAYS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(36_500)
+    .refine((days) => days === 0 || days >= 30, '0 (keep forever) or at least 30 days')
+    .default(400),
   /** Requests per minute per client address (0: no limit). */
   EARSHOT_RATE_LIMIT: z.coerce.number().int().min(0).max(1_000_000).default(600),
+  /** Requests per minute per API token, unless the token has its own limit (0: no limit). */
+  EARSHOT_TOKEN_RATE_LIMIT: z.coerce.number().int().min(0).max(1_000_000).default(600),
   /** Behind a reverse proxy: the client address is the first of X-Forwarded-For. */
   EARSHOT_TRUST_PROXY: z.enum(['true', 'false']).default('false'),
   /** Origins allowed to call the API from a browser (CORS), comma-separated; none by default. */
@@ -70,9 +80,13 @@ export type Config = {
   logLevel: (typeof LOG_LEVELS)[number];
   scheduler: boolean;
   pollConcurrency: number;
+  /** Mentions older than this many days are deleted by the retention job; 0 keeps them forever. */
+  retentionDays: number;
   corsOrigins: string[];
   /** Requests per minute per client address; 0 is no limit. */
   rateLimit: number;
+  /** Requests per minute per API token without a limit of its own; 0 is no limit. */
+  tokenRateLimit: number;
   trustProxy: boolean;
   /** Ranges outbound requests may reach despite being private (see EARSHOT_OUTBOUND_ALLOW). */
   outboundAllow: string[];
@@ -102,9 +116,11 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     logLevel: e.LOG_LEVEL,
     scheduler: e.EARSHOT_SCHEDULER === 'on',
     pollConcurrency: e.EARSHOT_POLL_CONCURRENCY,
+    retentionDays: e.EARSHOT_RETENTION_DAYS,
     outboundAllow: e.EARSHOT_OUTBOUND_ALLOW,
     corsOrigins: e.EARSHOT_CORS_ORIGINS,
     rateLimit: e.EARSHOT_RATE_LIMIT,
+    tokenRateLimit: e.EARSHOT_TOKEN_RATE_LIMIT,
     trustProxy: e.EARSHOT_TRUST_PROXY === 'true',
     readSecret: (name) => env[name] || undefined,
   };

@@ -8,6 +8,8 @@ import type { z } from 'zod';
 export const ERROR_STATUS = {
   validation_failed: 400,
   invalid_cursor: 400,
+  unauthorized: 401,
+  forbidden: 403,
   not_found: 404,
   method_not_allowed: 405,
   conflict: 409,

@@ -1,15 +1,18 @@
 /**
  * The Node entry: read config, build deps, serve the API and run the scheduler in one process.
  * SIGTERM/SIGINT stop the scheduler (waiting for running jobs), the server and the database.
+ * On a fresh install it makes the first admin token and prints it once on stdout (never the log).
  */
 import { serve } from '@hono/node-server';
 import { JOBS } from '../jobs/index.ts';
 import { deliverDueAlerts } from './alerts/deliver.ts';
 import { createKick } from './alerts/kick.ts';
 import { createApp } from './app.ts';
+import { ensureFirstAdminToken } from './auth/tokens.ts';
 import { applyConfigFile, openRuntime, resolveConfigFile } from './bootstrap.ts';
 import { loadConfig } from './config.ts';
 import { createLogger } from './logger.ts';
+import type { RateLimitOptions } from './rate-limit.ts';
 import { startScheduler } from './scheduler.ts';
 
 const startedAt = performance.now();
@@ -22,17 +25,46 @@ try {
 }
 const logger = createLogger(config.logLevel);
 
+/** What a fresh install prints once: its first admin token and how to use it. */
+function firstTokenNotice(secret: string, url: string): string {
+  return [
+    '',
+    'This is a fresh install: here is its first admin token. It is shown once, now, and stored only',
+    'as a hash; keep it somewhere safe:',
+    '',
+    secret,
+    '',
+    `Sign in to the dashboard with it at ${url}/signin, or send it to the API as`,
+    '"Authorization: Bearer <token>". Make more tokens (read, write or admin) with',
+    '`npx earshot token create --scope read|write|admin`.',
+    '',
+    '',
+  ].join('\n');
+}
+
+/** The per-address and per-token budgets the config sets (0: none), or none at all. */
+function rateLimitOptions(): RateLimitOptions | undefined {
+  if (config.rateLimit === 0 && config.tokenRateLimit === 0) return undefined;
+  return {
+    ...(config.rateLimit > 0 ? { perMinute: config.rateLimit } : {}),
+    ...(config.tokenRateLimit > 0 ? { perToken: config.tokenRateLimit } : {}),
+    trustProxy: config.trustProxy,
+  };
+}
+
 async function main() {
   const runtime = await openRuntime(config, logger);
   const { deps } = runtime;
   const configFile = resolveConfigFile(config.configPath);
   if (configFile) await applyConfigFile(deps, configFile);
+  // Made under a lock: of processes starting together on one database, one makes it and prints it.
+  const firstToken = await ensureFirstAdminToken(deps.db);
 
+  const rateLimit = rateLimitOptions();
   const app = createApp(deps, {
     corsOrigins: config.corsOrigins,
-    ...(config.rateLimit > 0
-      ? { rateLimit: { perMinute: config.rateLimit, trustProxy: config.trustProxy } }
-      : {}),
+    trustProxy: config.trustProxy,
+    ...(rateLimit ? { rateLimit } : {}),
   });
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
     const url = `http://${info.address.includes(':') ? `[${info.address}]` : info.address}:${info.port}`;
@@ -40,6 +72,7 @@ async function main() {
       { url, database: deps.dbKind, startupMs: Math.round(performance.now() - startedAt) },
       'earshot is up',
     );
+    if (firstToken) process.stdout.write(firstTokenNotice(firstToken, url));
     process.stdout.write(
       `earshot listening on ${url} (database: ${deps.dbKind})\n  dashboard: ${url}/\n  API reference: ${url}/api/docs\n`,
     );
@@ -58,7 +91,10 @@ async function main() {
     : undefined;
   if (kick) deps.alertsQueued = kick;
   const scheduler = config.scheduler
-    ? startScheduler(deps, JOBS, { pollConcurrency: config.pollConcurrency })
+    ? startScheduler(deps, JOBS, {
+        pollConcurrency: config.pollConcurrency,
+        retentionDays: config.retentionDays,
+      })
     : null;
 
   let stopping = false;

@@ -1,15 +1,18 @@
 /**
- * Rate limiting per client address: a fixed budget of requests per minute (rate-limiter-flexible,
- * in this process's memory), answered past it with 429, `Retry-After` and the one error envelope.
- * Health checks and the dashboard's static files are not counted.
+ * Rate limiting: a budget of requests per minute per client address, and per API token (./auth),
+ * kept in this process's memory (rate-limiter-flexible). Past it, the answer is 429 with
+ * `Retry-After` and the one error envelope. Health checks and the dashboard's static files are not
+ * counted.
  */
-import type { Context, MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler, Next } from 'hono';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import { AppError, errorBody } from './errors.ts';
 
 export type RateLimitOptions = {
-  /** Requests per minute per client address. */
-  perMinute: number;
+  /** Requests per minute per client address; none (or 0): no per-address limit. */
+  perMinute?: number;
+  /** Requests per minute per API token (a token may carry its own); none: no per-token limit. */
+  perToken?: number;
   /** Read the client address from X-Forwarded-For (only behind a proxy that sets it). */
   trustProxy?: boolean;
 };
@@ -26,32 +29,58 @@ export function clientAddress(c: Context, trustProxy = false): string {
   return c.req.header('cf-connecting-ip') ?? 'unknown';
 }
 
-const EXEMPT = /^\/(health$|dashboard\/assets\/)/;
-
-export function rateLimit(options: RateLimitOptions): MiddlewareHandler {
-  const limiter = new RateLimiterMemory({ points: options.perMinute, duration: 60 });
-  return async (c, next) => {
-    if (EXEMPT.test(c.req.path)) return next();
+/**
+ * Budgets of requests a minute, by key (an address, a token); `spend` runs the request within its
+ * budget, or answers 429 past it. Budgets of different sizes are kept apart.
+ */
+export function minuteBudgets(what: string) {
+  const limiters = new Map<number, RateLimiterMemory>();
+  return async (c: Context, next: Next, key: string, perMinute: number): Promise<Response | undefined> => {
+    let limiter = limiters.get(perMinute);
+    if (!limiter) {
+      limiter = new RateLimiterMemory({ points: perMinute, duration: 60 });
+      limiters.set(perMinute, limiter);
+    }
     let result: RateLimiterRes;
     try {
-      result = await limiter.consume(clientAddress(c, options.trustProxy));
+      result = await limiter.consume(key);
     } catch (rejection) {
       if (!(rejection instanceof RateLimiterRes)) throw rejection;
       const seconds = Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
       const error = new AppError(
         'rate_limited',
-        `too many requests: at most ${options.perMinute} a minute from one address; try again in ${seconds} s`,
+        `too many requests: at most ${perMinute} a minute ${what}; try again in ${seconds} s`,
       );
       return c.json(errorBody(error, c.get('requestId') ?? 'unknown'), 429, {
         'retry-after': String(seconds),
-        'ratelimit-limit': String(options.perMinute),
+        'ratelimit-limit': String(perMinute),
         'ratelimit-remaining': '0',
         'ratelimit-reset': String(seconds),
       });
     }
     await next();
-    c.res.headers.set('ratelimit-limit', String(options.perMinute));
+    // With two budgets (address and token), the headers tell of the one closer to running out.
+    const shown = c.res.headers.get('ratelimit-remaining');
+    if (shown !== null && Number(shown) <= result.remainingPoints) return undefined;
+    c.res.headers.set('ratelimit-limit', String(perMinute));
     c.res.headers.set('ratelimit-remaining', String(result.remainingPoints));
     c.res.headers.set('ratelimit-reset', String(Math.ceil(result.msBeforeNext / 1000)));
+    return undefined;
+  };
+}
+
+const EXEMPT = /^\/(health$|dashboard\/assets\/)/;
+
+/**
+ * The per-address budget, before anything else is done with a request; passes everything when
+ * there is none (only the per-token budget, applied after authentication, is set).
+ */
+export function rateLimit(options: RateLimitOptions): MiddlewareHandler {
+  const { perMinute } = options;
+  if (!perMinute) return (_c, next) => next();
+  const spend = minuteBudgets('from one address');
+  return async (c, next) => {
+    if (EXEMPT.test(c.req.path)) return next();
+    return spend(c, next, clientAddress(c, options.trustProxy), perMinute);
   };
 }

@@ -15,6 +15,18 @@ const KEY_HINT = `${SECRET_KEY_VARIABLE} (32 random bytes in base64, e.g. \`open
 /** Option fields that hold credentials: sealed when stored, masked when shown. */
 export const SECRET_FIELD = /(password|secret|token)$/i;
 
+/** What the API shows instead of a stored credential; sent back unchanged, it keeps the stored one. */
+export const MASKED = '********';
+
+/** Whether a JSON value sets a credential field anywhere (a value other than the mask). */
+export function setsCredentials(value: unknown): boolean {
+  if (Array.isArray(value)) return value.some(setsCredentials);
+  if (value === null || typeof value !== 'object') return false;
+  return Object.entries(value).some(([key, field]) =>
+    SECRET_FIELD.test(key) ? field !== MASKED && field !== undefined : setsCredentials(field),
+  );
+}
+
 /** A sealed secret as stored; `origin` keeps a sealed URL's origin showable. */
 export type Sealed = { enc: string; origin?: string };
 
@@ -84,6 +96,9 @@ export function sealRef(
   return sealed;
 }
 
+/** Variables a `{"env": NAME}` reference may not name: the at-rest key and the database's address. */
+const OWN_SECRETS = new Set([SECRET_KEY_VARIABLE, 'DATABASE_URL', 'TEST_DATABASE_URL']);
+
 /** Resolves a stored reference; a missing variable or key, or a malformed reference, names `what`. */
 export function resolveSecretRef(readSecret: Deps['readSecret'], ref: unknown, what?: string): string {
   const about = what ? ` (${what})` : '';
@@ -94,6 +109,9 @@ export function resolveSecretRef(readSecret: Deps['readSecret'], ref: unknown, w
     return unseal(key, ref.enc);
   }
   if (ref && typeof ref === 'object' && 'env' in ref && typeof ref.env === 'string') {
+    // earshot's own secrets are never sent anywhere, whoever configured the reference.
+    if (OWN_SECRETS.has(ref.env))
+      throw new Error(`credential refused: ${ref.env}${about} is earshot's own secret`);
     const value = readSecret(ref.env);
     if (!value) throw new Error(`credential missing: environment variable ${ref.env}${about} is not set`);
     return value;

@@ -16,9 +16,11 @@ describe('config', () => {
       logLevel: 'info',
       scheduler: true,
       pollConcurrency: 4,
+      retentionDays: 400,
       outboundAllow: [],
       corsOrigins: [],
       rateLimit: 600,
+      tokenRateLimit: 600,
       trustProxy: false,
     });
   });
@@ -33,11 +35,17 @@ describe('config', () => {
       LOG_LEVEL: 'debug',
       EARSHOT_SCHEDULER: 'off',
       EARSHOT_POLL_CONCURRENCY: '8',
+      EARSHOT_RATE_LIMIT: '120',
+      EARSHOT_TOKEN_RATE_LIMIT: '60',
+      EARSHOT_TRUST_PROXY: 'true',
     });
     expect(config).toMatchObject({
       port: 8080,
       databaseUrl: 'postgres://u:p@db:5432/earshot',
       scheduler: false,
+      rateLimit: 120,
+      tokenRateLimit: 60,
+      trustProxy: true,
     });
   });
 
@@ -58,6 +66,15 @@ describe('config', () => {
     expect(() => parseConfig({ EARSHOT_OUTBOUND_ALLOW: 'localhost' })).toThrow(/EARSHOT_OUTBOUND_ALLOW/);
   });
 
+  it('reads the retention in days: 0 keeps mentions forever, less than 30 is refused', () => {
+    expect(parseConfig({ EARSHOT_RETENTION_DAYS: '0' }).retentionDays).toBe(0);
+    expect(parseConfig({ EARSHOT_RETENTION_DAYS: '30' }).retentionDays).toBe(30);
+    expect(parseConfig({ EARSHOT_RETENTION_DAYS: ' 730 ' }).retentionDays).toBe(730);
+    for (const bad of ['7', '29', '-1', '1.5', 'forever', '36501']) {
+      expect(() => parseConfig({ EARSHOT_RETENTION_DAYS: bad }), bad).toThrow(/EARSHOT_RETENTION_DAYS/);
+    }
+  });
+
   it('treats an empty DATABASE_URL as unset', () => {
     expect(parseConfig({ DATABASE_URL: '' }).databaseUrl).toBeUndefined();
   });
@@ -67,5 +84,8 @@ describe('config', () => {
     expect(() => parseConfig({ PORT: 'eighty' })).toThrow(/PORT/);
     expect(() => parseConfig({ DATABASE_URL: 'mysql://x' })).toThrow(/DATABASE_URL/);
     expect(() => parseConfig({ LOG_LEVEL: 'loud' })).toThrow(/LOG_LEVEL/);
+    expect(() => parseConfig({ EARSHOT_TOKEN_RATE_LIMIT: 'lots' })).toThrow(/EARSHOT_TOKEN_RATE_LIMIT/);
+    expect(() => parseConfig({ EARSHOT_TOKEN_RATE_LIMIT: '-1' })).toThrow(/EARSHOT_TOKEN_RATE_LIMIT/);
+    expect(() => parseConfig({ EARSHOT_TOKEN_RATE_LIMIT: '1.5' })).toThrow(/EARSHOT_TOKEN_RATE_LIMIT/);
   });
 });

@@ -352,3 +352,50 @@ export async function listFeedback(
   if (options.afterId !== undefined) query = query.where('f.id', '>', options.afterId);
   return query.orderBy('f.id').limit(options.limit).execute();
 }
+
+/**
+ * Deletes up to `limit` mentions from before `before`, oldest first (their brand matches, themes and
+ * label corrections go with them; alert events keep their history with no mention), and answers how
+ * many. The rollups are left alone: they keep the figures of the deleted mentions. Kept until later:
+ * the first copy of a story whose later copies are not being deleted (deleting it would make a copy
+ * count as the original), and mentions of alerts that are not resolved yet.
+ */
+export async function deleteMentionsBefore(db: Executor, before: Date, limit: number): Promise<number> {
+  const result = await db
+    .deleteFrom('mentions')
+    .where('id', 'in', (eb) =>
+      eb
+        .selectFrom('mentions as m')
+        .select('m.id')
+        .where('m.occurred_at', '<', before)
+        .where(({ not, exists, selectFrom }) =>
+          not(
+            exists(
+              selectFrom('mentions as copy')
+                .select(sql`1`.as('one'))
+                .whereRef('copy.duplicate_of', '=', 'm.id')
+                .where('copy.occurred_at', '>=', before),
+            ),
+          ),
+        )
+        .where(({ not, exists, selectFrom }) =>
+          not(
+            exists(
+              selectFrom('alert_events as e')
+                .innerJoin('incidents as i', 'i.id', 'e.incident_id')
+                .select(sql`1`.as('one'))
+                .whereRef('e.mention_id', '=', 'm.id')
+                .where('i.status', '<>', 'resolved'),
+            ),
+          ),
+        )
+        .orderBy('m.occurred_at')
+        .orderBy('m.id')
+        .limit(limit)
+        // Concurrent runs (one per worker process) share the work instead of waiting on each other.
+        .forUpdate()
+        .skipLocked(),
+    )
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
+}

@@ -6,6 +6,8 @@
  * They are maintained by increments in the transaction that changes the mentions: `+1` for the
  * facts of mentions just written, `-1` for facts about to change or vanish, then `+1` again for what
  * they became (a corrected label). Increments commute, so concurrent writers never lose one.
+ * Retention deletes old mentions without a `-1`: the rollups keep the figures of every period, and
+ * the periods before the retention horizon (`closeRollupsBefore`) are final, even for a rebuild.
  *
  * `factsSql` is the one definition of what a mention contributes, per dimension: the rollups are
  * its sums, and analytics that a rollup cannot answer (a time zone with a half-hour offset, several
@@ -159,10 +161,53 @@ export async function applyToRollups(
   await addFacts(db, { mentionIds }, sign);
 }
 
-/** Empties the rollups and sums them again from every mention (after an import, or to repair). */
+/**
+ * Empties the rollups and sums them again from every mention (after an import, or to repair). Rows
+ * before the retention horizon stay as they are: their mentions are gone (see `closeRollupsBefore`).
+ */
 export async function rebuildRollups(db: Executor): Promise<void> {
-  await sql`truncate rollup_hourly, rollup_daily, rollup_weekly`.execute(db);
-  await addFacts(db, {}, 1);
+  const closedBefore = await getClosedBefore(db);
+  if (closedBefore === null) {
+    await sql`truncate rollup_hourly, rollup_daily, rollup_weekly`.execute(db);
+    await addFacts(db, {}, 1);
+    return;
+  }
+  for (const table of ['rollup_hourly', 'rollup_daily', 'rollup_weekly'] as const) {
+    await db.deleteFrom(table).where('at', '>=', closedBefore).execute();
+  }
+  await addFacts(db, { from: closedBefore }, 1);
+}
+
+/**
+ * The retention horizon: mentions before it are deleted (or being deleted) and the rollup rows
+ * before it are final. Null when no mention was ever deleted for its age.
+ */
+export async function getClosedBefore(db: Executor): Promise<Date | null> {
+  const row = await db.selectFrom('rollup_state').select('closed_before').executeTakeFirst();
+  return row?.closed_before ?? null;
+}
+
+/**
+ * Moves the retention horizon forward to `at` (never back), before the mentions older than it are
+ * deleted; answers the horizon now in force. `at` must start a UTC week (so it starts an hour, a day
+ * and a week too): every rollup row is then wholly before it or wholly after it.
+ */
+export async function closeRollupsBefore(db: Executor, at: Date): Promise<Date> {
+  if (at.getTime() !== startOfUtcWeek(at).getTime()) {
+    throw new Error(`closeRollupsBefore: ${at.toISOString()} does not start a UTC week`);
+  }
+  const row = await db
+    .updateTable('rollup_state')
+    .set({ closed_before: sql<Date>`greatest(closed_before, ${at}::timestamptz)` })
+    .returning('closed_before')
+    .executeTakeFirstOrThrow();
+  return row.closed_before ?? at;
+}
+
+/** Monday 00:00 UTC of the ISO week `at` is in (as PostgreSQL's `date_trunc('week', …)`). */
+export function startOfUtcWeek(at: Date): Date {
+  const sinceMonday = (at.getUTCDay() + 6) % 7;
+  return new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), at.getUTCDate() - sinceMonday));
 }
 
 async function addFacts(db: Executor, where: FactsWhere, sign: 1 | -1): Promise<void> {

@@ -7,7 +7,7 @@ import * as queries from '../../db/queries/sources.ts';
 import type { SourceRow } from '../../db/schema.ts';
 import type { Deps } from '../deps.ts';
 import { AppError, conflictOnDuplicate, parseInput } from '../errors.ts';
-import { isSealed, SECRET_FIELD, sealSecretFields } from '../secrets.ts';
+import { isSealed, MASKED, SECRET_FIELD, sealSecretFields } from '../secrets.ts';
 import type { Json } from '../types.ts';
 
 export const MIN_POLL_INTERVAL_SECONDS = 60;
@@ -114,7 +114,7 @@ export function redactOptions(options: Json): Json {
     Object.entries(options).map(([key, value]) => [
       key,
       SECRET_FIELD.test(key) && (typeof value === 'string' || isSealed(value))
-        ? '********'
+        ? MASKED
         : redactOptions(value),
     ]),
   );
@@ -139,7 +139,7 @@ function keepMaskedSecrets(patch: unknown, stored: Json): unknown {
   return Object.fromEntries(
     Object.entries(patch).map(([key, value]) => [
       key,
-      SECRET_FIELD.test(key) && value === '********'
+      SECRET_FIELD.test(key) && value === MASKED
         ? stored[key]
         : keepMaskedSecrets(value, stored[key] ?? null),
     ]),

@@ -6,7 +6,8 @@
  * `javascript:` link (see text.tsx).
  *
  * Pages: `/` overview, `/competitors`, `/themes`, `/mentions`, `/alerts`; assets under
- * `/dashboard/assets/`.
+ * `/dashboard/assets/`. Signing in with an API token (`/signin`, `/signout`): signin.tsx; a page
+ * shows who is signed in, and offers the controls that change things only to write tokens.
  */
 import { Hono } from 'hono';
 import type { Deps } from '../deps.ts';
@@ -17,9 +18,16 @@ import { renderCompetitors } from './pages/competitors.tsx';
 import { renderMentions } from './pages/mentions.tsx';
 import { renderOverview } from './pages/overview.tsx';
 import { renderThemes } from './pages/themes.tsx';
+import { signInRoutes } from './signin.tsx';
 
-export function dashboardRoutes(deps: Deps) {
+export type DashboardOptions = {
+  /** Behind a proxy that says when the request came over HTTPS (X-Forwarded-Proto). */
+  trustProxy?: boolean | undefined;
+};
+
+export function dashboardRoutes(deps: Deps, options: DashboardOptions = {}) {
   return new Hono()
+    .route('/', signInRoutes(deps, options))
     .get('/', page(deps, 'overview', renderOverview))
     .get('/competitors', page(deps, 'competitors', renderCompetitors))
     .get('/themes', page(deps, 'themes', renderThemes))

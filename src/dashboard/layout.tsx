@@ -1,5 +1,9 @@
-/** The page around every dashboard view: navigation, brand picker, period and time zone. */
+/**
+ * The page around every dashboard view: navigation, who is signed in (and signing out), brand
+ * picker, period and time zone.
+ */
 import type { Child } from 'hono/jsx';
+import type { Principal } from '../auth/tokens.ts';
 import type { Brand } from '../catalog/brands.ts';
 import { assetUrl } from './assets.ts';
 import { COMMON_TIME_ZONES, type DashboardState, PERIODS, pageUrl } from './state.ts';
@@ -22,10 +26,39 @@ export type LayoutProps = {
   brand: Brand | null;
   /** Load uPlot (pages with charts). */
   charts?: boolean;
+  /** Who asks (always set behind the auth middleware); with a session, the page can sign out. */
+  principal?: Principal | undefined;
   children?: Child;
 };
 
-function Controls({ page, state, brands, brand }: Omit<LayoutProps, 'title' | 'children'>) {
+/**
+ * The token shown, and with a dashboard session a sign-out button: a form that posts the session's
+ * CSRF token (a bearer caller has nothing to sign out of).
+ */
+export function Account({ principal }: { principal: Principal | undefined }) {
+  if (!principal) return null;
+  return (
+    <div class="account" data-testid="account" data-scope={principal.scope}>
+      <span class="account-who">
+        <span class="muted">{principal.session ? 'Signed in as' : 'Token'}</span>{' '}
+        <UserText text={principal.name} max={60} class="account-name" />{' '}
+        <span class={`badge scope scope-${principal.scope}`} data-testid="account-scope">
+          {principal.scope}
+        </span>
+      </span>
+      {principal.session ? (
+        <form method="post" action="/signout" class="signout" id="signout" data-testid="signout">
+          <input type="hidden" name="_csrf" value={principal.session.csrf} />
+          <button type="submit" class="button">
+            Sign out
+          </button>
+        </form>
+      ) : null}
+    </div>
+  );
+}
+
+function Controls({ page, state, brands, brand }: Omit<LayoutProps, 'title' | 'children' | 'principal'>) {
   const path = PAGES.find((p) => p.id === page)?.path ?? '/';
   const zones: string[] = [...COMMON_TIME_ZONES];
   if (!zones.includes(state.timeZone)) zones.unshift(state.timeZone);
@@ -72,8 +105,18 @@ function Controls({ page, state, brands, brand }: Omit<LayoutProps, 'title' | 'c
   );
 }
 
+/**
+ * The pages' referrer policy: `same-origin`, looser than the no-referrer header towards earshot
+ * itself only. Under no-referrer, browsers send `Origin: null` with a form's POST, which the
+ * same-origin check then judges by `Sec-Fetch-Site` alone (browsers without it would be refused);
+ * other sites still get no referrer at all.
+ */
+export function ReferrerMeta() {
+  return <meta name="referrer" content="same-origin" />;
+}
+
 export function Layout(props: LayoutProps) {
-  const { page, title, state, brand, charts, children } = props;
+  const { page, title, state, brand, charts, principal, children } = props;
   // Links keep the brand shown even when it was the default one.
   const linkState = { ...state, brandId: brand?.id ?? state.brandId };
   return (
@@ -82,6 +125,8 @@ export function Layout(props: LayoutProps) {
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="color-scheme" content="light dark" />
+        <ReferrerMeta />
+        {principal?.session ? <meta name="csrf-token" content={principal.session.csrf} /> : null}
         <link rel="icon" type="image/svg+xml" href={assetUrl('favicon.svg')} />
         <title>{`${title}${brand ? ` · ${visibleText(brand.name)}` : ''} · earshot`}</title>
         {charts ? <link rel="stylesheet" href={assetUrl('uPlot.min.css')} /> : null}
@@ -89,7 +134,7 @@ export function Layout(props: LayoutProps) {
         {charts ? <script defer src={assetUrl('uPlot.iife.min.js')} /> : null}
         <script type="module" src={assetUrl('dashboard.js')} />
       </head>
-      <body data-page={page} data-tz={state.timeZone}>
+      <body data-page={page} data-tz={state.timeZone} data-scope={principal?.scope}>
         <a class="skip-link" href="#main">
           Skip to content
         </a>
@@ -116,6 +161,7 @@ export function Layout(props: LayoutProps) {
                 ))}
               </ul>
             </nav>
+            <Account principal={principal} />
           </div>
           <Controls {...props} />
         </header>

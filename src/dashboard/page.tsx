@@ -6,6 +6,7 @@
 
 import type { Context } from 'hono';
 import type { Child } from 'hono/jsx';
+import { allows, type Principal } from '../auth/tokens.ts';
 import type { Brand } from '../catalog/brands.ts';
 import { listBrands } from '../catalog/brands.ts';
 import type { Deps } from '../deps.ts';
@@ -38,6 +39,10 @@ export type PageContext = {
   query: Record<string, string>;
   /** Where this earshot answers (for the copy-paste commands of empty states). */
   origin: string;
+  /** Who asks: the token, directly or through a dashboard session (always set behind the middleware). */
+  principal: Principal | undefined;
+  /** Whether the controls that change things (labels, incidents) are offered: write scope or more. */
+  canWrite: boolean;
 };
 
 export type PageResult = { title: string; body: Child; charts?: boolean };
@@ -47,8 +52,14 @@ function pickBrand(brands: Brand[], brandId: number | undefined): Brand | null {
   return brands.find((b) => b.id === brandId) ?? brands.find((b) => b.kind === 'own') ?? brands[0] ?? null;
 }
 
+/** The request's principal, if the auth middleware set one. */
+export function requestPrincipal(c: Context): Principal | undefined {
+  return c.get('principal' as never) as Principal | undefined;
+}
+
 export function page(deps: Deps, id: PageId, render: (ctx: PageContext) => Promise<PageResult>) {
   return async (c: Context) => {
+    const principal = requestPrincipal(c);
     const query = c.req.query();
     const asked = readState(query);
     const brands = await listBrands({ deps });
@@ -62,6 +73,8 @@ export function page(deps: Deps, id: PageId, render: (ctx: PageContext) => Promi
       range: periodRange(state, deps.now()),
       query,
       origin: new URL(c.req.url).origin,
+      principal,
+      canWrite: principal !== undefined && allows(principal.scope, 'write'),
     };
     let result: PageResult;
     let status: 200 | 400 | 404 | 409 = 200;
@@ -92,6 +105,7 @@ export function page(deps: Deps, id: PageId, render: (ctx: PageContext) => Promi
         brands={brands}
         brand={brand}
         charts={result.charts}
+        principal={principal}
       >
         {result.body}
       </Layout>
@@ -100,10 +114,31 @@ export function page(deps: Deps, id: PageId, render: (ctx: PageContext) => Promi
   };
 }
 
+/** A copy-paste `curl` sending JSON to the API with the token in `$EARSHOT_TOKEN` (see TokenNote). */
+export function curlJson(origin: string, path: string, body: string, method?: 'PATCH'): string {
+  const verb = method ? ` -X ${method}` : '';
+  return `curl -s${verb} ${origin}${path} -H "authorization: Bearer $EARSHOT_TOKEN" \\\n  -H 'content-type: application/json' -d '${body}'`;
+}
+
+/** Where the `$EARSHOT_TOKEN` of the copy-paste commands comes from. */
+export function TokenNote() {
+  return (
+    <p class="small muted" data-testid="token-note">
+      <code>$EARSHOT_TOKEN</code> is an API token with the write scope: make one with{' '}
+      <code>npx earshot token create --scope write</code>, or use the admin token earshot printed when it
+      first started.
+    </p>
+  );
+}
+
 /** What to do on a fresh install: every page shows it until there is a brand. */
 export function NoBrands({ origin }: { origin: string }) {
-  const addBrand = `curl -s ${origin}/api/brands -H 'content-type: application/json' \\\n  -d '{"name": "Acme", "include": ["Acme", "Acme Corp"]}'`;
-  const addSource = `curl -s ${origin}/api/sources -H 'content-type: application/json' \\\n  -d '{"name": "Acme on HN", "kind": "hackernews", "options": {"query": "acme"}}'`;
+  const addBrand = curlJson(origin, '/api/brands', '{"name": "Acme", "include": ["Acme", "Acme Corp"]}');
+  const addSource = curlJson(
+    origin,
+    '/api/sources',
+    '{"name": "Acme on HN", "kind": "hackernews", "options": {"query": "acme"}}',
+  );
   return (
     <Card title="No brand yet" id="no-brands" wide>
       <EmptyState title="earshot has nothing to watch yet: add the brand you care about.">
@@ -113,6 +148,7 @@ export function NoBrands({ origin }: { origin: string }) {
             <pre>
               <code>{addBrand}</code>
             </pre>
+            <TokenNote />
           </li>
           <li>
             Add a source for it (RSS, Hacker News, Mastodon, Bluesky, Reddit, GitHub, App Store, or push your

@@ -13,7 +13,7 @@ import {
   markDuplicate,
   type NewMention,
 } from '../../db/queries/mentions.ts';
-import { applyToRollups } from '../../db/queries/rollups.ts';
+import { applyToRollups, getClosedBefore } from '../../db/queries/rollups.ts';
 import { recordPollSuccess } from '../../db/queries/sources.ts';
 import type { SourceRow } from '../../db/schema.ts';
 import type { RawItem } from '../../sources/types.ts';
@@ -36,7 +36,7 @@ export type IngestResult = {
   matched: number;
   /** New mentions stored. */
   inserted: number;
-  /** Matching items stored before. */
+  /** Matching items stored before (or from before the retention horizon, whose figures are final). */
   duplicates: number;
   /** New mentions linked to an earlier copy of the same story. */
   syndicated: number;
@@ -85,17 +85,27 @@ export async function ingestItems(deps: Deps, batch: IngestBatch): Promise<Inges
   // Items stored by an earlier poll are not analysed again.
   const known = new Set<string>();
   if (candidates.length > 0) {
-    const rows = await deps.db
-      .selectFrom('mentions')
-      .select('external_id')
-      .where('source_id', '=', source.id)
-      .where(
-        'external_id',
-        'in',
-        candidates.map((c) => c.item.externalId),
-      )
-      .execute();
+    const [rows, closedBefore] = await Promise.all([
+      deps.db
+        .selectFrom('mentions')
+        .select('external_id')
+        .where('source_id', '=', source.id)
+        .where(
+          'external_id',
+          'in',
+          candidates.map((c) => c.item.externalId),
+        )
+        .execute(),
+      getClosedBefore(deps.db),
+    ]);
     for (const row of rows) known.add(row.external_id);
+    // An item from before the retention horizon may be one that was stored, counted in the rollups,
+    // then deleted for its age: taking it again would count it twice.
+    if (closedBefore !== null) {
+      for (const c of candidates) {
+        if ((c.item.publishedAt ?? fetchedAt) < closedBefore) known.add(c.item.externalId);
+      }
+    }
   }
   const termsById = new Map(brands.map((b) => [b.id, b.include_terms]));
   const analysed = candidates

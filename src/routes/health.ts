@@ -11,6 +11,7 @@ export function healthRoutes(deps: Deps) {
       method: 'get',
       path: '/',
       tags: ['Health'],
+      security: [],
       summary: 'Health check',
       responses: {
         200: jsonResponse('The API and its database are up', answers.Health),

@@ -33,7 +33,13 @@ export const TAGS = [
   { name: 'Alerts', description: 'Incidents (called alerts here) that support works: ack, resolve, notes.' },
   { name: 'Alert rules', description: 'What fires, per brand, and where it goes.' },
   { name: 'Channels', description: 'Where alerts go: signed webhooks and Slack incoming webhooks.' },
-  { name: 'Health', description: 'Liveness and the database.' },
+  {
+    name: 'Tokens',
+    description:
+      "API tokens (admin scope): read tokens read everything, write tokens also change what is not admin; admin tokens also manage tokens, alert channels and sources' credentials.",
+  },
+  { name: 'Jobs', description: 'The scheduled jobs, and the history of their runs.' },
+  { name: 'Health', description: 'Liveness and the database (no token needed).' },
 ] as const;
 
 export type Tag = (typeof TAGS)[number]['name'];
@@ -45,9 +51,10 @@ export const API_DOCUMENT = {
     title: 'earshot API',
     version: packageJson.version,
     description:
-      'Brand monitoring: mentions and reviews in, sentiment, themes, trends and alerts out. JSON everywhere; errors are always `{"error": {"code", "message", "requestId", "details"?}}`. Unknown fields in bodies and query strings are refused. Past the rate limit (per client address), any request answers `429` with `Retry-After`. Times are RFC 3339 or dates (midnight in the request\'s time zone).',
+      'Brand monitoring: mentions and reviews in, sentiment, themes, trends and alerts out. JSON everywhere; errors are always `{"error": {"code", "message", "requestId", "details"?}}`. Unknown fields in bodies and query strings are refused. Every route but `/health` needs a token (`Authorization: Bearer es_…`; `npx earshot token create --scope read|write|admin`): without one the answer is `401`, with too small a scope `403`. Past the rate limit (per client address, and per token), any request answers `429` with `Retry-After`. Times are RFC 3339 or dates (midnight in the request\'s time zone).',
   },
   servers: [{ url: '/' }],
+  security: [{ bearerToken: [] }, { session: [] }] as Array<Record<string, string[]>>,
   tags: [...TAGS],
 };
 
@@ -66,12 +73,43 @@ export const ErrorBody = z
 
 const ERROR_DESCRIPTIONS = {
   400: 'The input was refused (`validation_failed`, with `details` naming the fields; `invalid_cursor`).',
+  401: 'No token, or one that is not valid (`unauthorized`).',
+  403: "The token's scope does not allow this (`forbidden`), or a session request failed its CSRF check.",
   404: 'No such resource (`not_found`).',
   409: 'It conflicts with what exists (`conflict`), such as a name already taken.',
   413: 'The body is over the size limit (`payload_too_large`).',
 } as const;
 
 type ErrorStatus = keyof typeof ERROR_DESCRIPTIONS;
+
+const GUARD_DESCRIPTIONS = {
+  401: ERROR_DESCRIPTIONS[401],
+  403: ERROR_DESCRIPTIONS[403],
+  429: 'Past the rate limit of the address or the token (`rate_limited`); `Retry-After` says when to try again.',
+} as const;
+
+type Document = ReturnType<OpenAPIHono['getOpenAPI31Document']>;
+
+/**
+ * The answers the guards in front of every route can give (no token, too small a scope, rate
+ * limit), added to each operation that needs a token (the ones with `security: []` need none).
+ */
+export function withGuardAnswers(doc: Document): Document {
+  for (const item of Object.values(doc.paths ?? {})) {
+    for (const method of ['get', 'put', 'post', 'delete', 'patch'] as const) {
+      const operation = item?.[method];
+      if (!operation || (Array.isArray(operation.security) && operation.security.length === 0)) continue;
+      operation.responses ??= {};
+      for (const [status, description] of Object.entries(GUARD_DESCRIPTIONS)) {
+        operation.responses[status] ??= {
+          description,
+          content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+        };
+      }
+    }
+  }
+  return doc;
+}
 type ErrorResponse = { description: string; content: { 'application/json': { schema: typeof ErrorBody } } };
 
 /** The error answers a route can give, all in the one envelope. */

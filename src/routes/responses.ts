@@ -10,6 +10,7 @@ import { TREND_UNITS } from '../../db/queries/analytics.ts';
 import { SEVERITIES } from '../alerts/fire.ts';
 import { RULE_KINDS } from '../alerts/rules.ts';
 import { BREAKDOWN_DIMS } from '../analytics/trends.ts';
+import { JOB_OUTCOMES } from '../jobs/history.ts';
 import { BRAND_KINDS, SENTIMENT_LABELS } from '../types.ts';
 
 extendZodWithOpenApi(z); // `.openapi(name)` below (idempotent: @hono/zod-openapi does it on import)
@@ -511,4 +512,77 @@ export const TestAlertResult = z
 export const Health = z.object({
   status: z.enum(['ok', 'unavailable']),
   database: z.enum(['pglite', 'postgres']),
+});
+
+// Tokens
+
+export const Token = z
+  .object({
+    id: Id,
+    name: z.string(),
+    scope: z.enum(['read', 'write', 'admin']),
+    prefix: z.string().meta({ description: "The token's first characters, to tell it apart" }),
+    rateLimitPerMinute: z
+      .number()
+      .int()
+      .nullable()
+      .meta({ description: "This token's requests a minute; null: the deployment's default" }),
+    createdBy: z.string(),
+    createdAt: Timestamp,
+    lastUsedAt: Timestamp.nullable(),
+    revokedAt: Timestamp.nullable(),
+  })
+  .openapi('Token');
+
+export const TokenList = z.object({ items: z.array(Token) });
+
+export const CreatedToken = z.object({
+  token: Token,
+  secret: z.string().meta({ description: 'The token itself, shown in this answer only (`es_…`)' }),
+});
+
+export const Me = z
+  .object({
+    tokenId: Id,
+    name: z.string(),
+    scope: z.enum(['read', 'write', 'admin']),
+    via: z.enum(['bearer', 'session']),
+  })
+  .openapi('Me');
+
+// Jobs
+
+export const JobRun = z
+  .object({
+    id: Id,
+    job: z.string(),
+    startedAt: Timestamp,
+    finishedAt: Timestamp,
+    durationMs: Count,
+    outcome: z.enum(JOB_OUTCOMES).meta({
+      description: '`skipped`: the previous run of the job was still going (`counts.ticks` such ticks)',
+    }),
+    error: z.string().nullable().meta({ description: 'Why it failed, in a line' }),
+    counts: z.record(z.string(), z.number()).meta({
+      description: 'What the run did: polled, inserted, delivered, deleted… (all zero: nothing)',
+    }),
+    worker: z.string().meta({ description: 'The process that ran it: hostname:pid' }),
+  })
+  .openapi('JobRun');
+
+export const JobRunPage = z.object({ items: z.array(JobRun), nextCursor: z.string().nullable() });
+
+export const JobList = z.object({
+  items: z.array(
+    z
+      .object({
+        name: z.string(),
+        schedule: z.string().meta({ description: 'Cron, six fields (seconds first), UTC' }),
+        description: z.string(),
+        lastRun: JobRun.nullable(),
+        lastSuccess: JobRun.nullable(),
+        lastFailure: JobRun.nullable(),
+      })
+      .openapi('Job'),
+  ),
 });

@@ -524,7 +524,8 @@ describe('alert delivery', () => {
       // Slots are a second apart in the database; the requests follow them within milliseconds.
       for (let i = 1; i < at.length; i++)
         expect(at[i]! - at[i - 1]!, `received at ${at}`).toBeGreaterThanOrEqual(900);
-      // Across workers a slot can be taken before the previous send is logged: a few ms of slack.
+      // Slots are a second apart; a send that starts late on a loaded machine (its slot taken, the
+      // request delayed) narrows the gap to the next one: some slack, as for the received times.
       const log = await handle.db
         .selectFrom('alert_delivery_attempts')
         .selectAll()
@@ -532,7 +533,7 @@ describe('alert delivery', () => {
         .execute();
       const sent = log.map((a) => a.attempted_at.getTime());
       for (let i = 1; i < sent.length; i++)
-        expect(sent[i]! - sent[i - 1]!, `sent at ${sent}`).toBeGreaterThanOrEqual(990);
+        expect(sent[i]! - sent[i - 1]!, `sent at ${sent}`).toBeGreaterThanOrEqual(900);
       const rows = await handle.db.selectFrom('alert_deliveries').select(['status', 'attempts']).execute();
       expect(rows.every((r) => r.status === 'delivered' && r.attempts === 1)).toBe(true);
     });

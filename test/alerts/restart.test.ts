@@ -13,7 +13,7 @@ import { join, resolve } from 'node:path';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateWebhookSecret } from '../../src/alerts/channels.ts';
-import { createProcessDatabase, startEarshot } from '../helpers/earshot-process.ts';
+import { bearer, createProcessDatabase, startEarshot } from '../helpers/earshot-process.ts';
 
 const _ROOT = resolve(import.meta.dirname, '../..');
 
@@ -87,9 +87,13 @@ describe('alerts across a crash (SIGKILL)', () => {
     };
     const first = await startEarshot(env);
     running = first.child;
+    // The fresh database's first admin token, printed by the first start (and by no later one).
+    const token = first.token;
+    expect(token, first.output()).toBeDefined();
+    const auth = bearer(token);
     const pushed = await fetch(`${first.url}/api/ingest`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...auth },
       body: JSON.stringify({
         source: 'helpdesk',
         items: [
@@ -104,12 +108,12 @@ describe('alerts across a crash (SIGKILL)', () => {
     expect(pushed.status, await pushed.text()).toBe(200);
     // Queued and tried (the receiver is down), not delivered.
     const queued = await until('a failed first attempt', async () => {
-      const list = (await (await fetch(`${first.url}/api/alerts`)).json()) as {
+      const list = (await (await fetch(`${first.url}/api/alerts`, { headers: auth })).json()) as {
         items: Array<{ id: number }>;
       };
       const id = list.items[0]?.id;
       if (id === undefined) return undefined;
-      const detail = (await (await fetch(`${first.url}/api/alerts/${id}`)).json()) as {
+      const detail = (await (await fetch(`${first.url}/api/alerts/${id}`, { headers: auth })).json()) as {
         deliveries: Array<{ messageId: string; attempts: number; status: string }>;
       };
       const delivery = detail.deliveries[0];
@@ -123,6 +127,7 @@ describe('alerts across a crash (SIGKILL)', () => {
     healthy = true;
     const second = await startEarshot(env);
     running = second.child;
+    expect(second.token, second.output()).toBeUndefined();
     await until('the alert at the receiver', async () => (received.length > 0 ? true : undefined), 60_000);
     expect(received.map((r) => r.id)).toEqual([queued.messageId]);
     const message = JSON.parse(received[0]?.body ?? '{}') as {
@@ -134,6 +139,9 @@ describe('alerts across a crash (SIGKILL)', () => {
     // Nothing more arrives (no second copy under another id).
     await new Promise((r) => setTimeout(r, 2_000));
     expect(received).toHaveLength(1);
+    // The first start's token still works after the restart.
+    const alerts = await fetch(`${second.url}/api/alerts`, { headers: auth });
+    expect(alerts.status, await alerts.text()).toBe(200);
     second.child.kill('SIGTERM');
     await new Promise((r) => second.child.once('exit', r));
     running = undefined;

@@ -9,8 +9,9 @@
  * ones (default 300), rotating the brand so no cache answers twice in a row; in-process
  * (`app.request`) and over HTTP on loopback (@hono/node-server, keep-alive fetch). Queries: trends
  * (day and hour buckets over 90 days), compare (5-brand panels), themes, mentions (negative, page 1
- * and page 50 by keyset cursor). A route that answers 404 "no route" is reported n/a; any other
- * non-200 answer is printed and makes the run exit 1 (the other queries are still measured).
+ * and page 50 by keyset cursor), each sent with an admin token (`Authorization: Bearer`: its check
+ * is measured too), without rate limits. A route that answers 404 "no route" is reported n/a; any
+ * other non-200 answer is printed and makes the run exit 1 (the other queries are still measured).
  *
  * Targets (reported, not asserted): HTTP p95 ≤ 25 ms for every query at N, and HTTP p95 at N no more
  * than 1.5 × HTTP p95 at N/10. Uses DATABASE_URL when set (in a private schema, dropped at the end),
@@ -27,6 +28,7 @@ import pg from 'pg';
 import { createDb, type DbHandle } from '../../db/create-db.ts';
 import { migrateToLatest } from '../../db/migrate.ts';
 import { createApp } from '../../src/app.ts';
+import { BEARER, insertTestToken, TEST_ADMIN_TOKEN } from '../helpers/auth.ts';
 import { createTestDeps } from '../helpers/deps.ts';
 import { startThrowawayPostgres, type ThrowawayPostgres } from '../helpers/postgres.ts';
 import {
@@ -332,6 +334,8 @@ async function main(): Promise<number> {
     handle = await createDb({ kind: 'postgres', url: target, ...(schema ? { searchPath: schema } : {}) });
     const db = handle.db;
     await migrateToLatest(db);
+    // Every request carries a token, as in production (its check is part of what is measured).
+    await insertTestToken(db, TEST_ADMIN_TOKEN, 'admin', 'bench');
     await seedCatalog(db);
     const version = (await sql<{ v: string }>`select current_setting('server_version') as v`.execute(db))
       .rows[0]?.v;
@@ -340,8 +344,8 @@ async function main(): Promise<number> {
     const app = createApp(createTestDeps(db, { dbKind: 'postgres' }));
     server = await listen(app.fetch);
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const inProcess: Send = async (path) => app.request(path);
-    const http: Send = (path) => fetch(`${base}${path}`);
+    const inProcess: Send = async (path) => app.request(path, { headers: BEARER });
+    const http: Send = (path) => fetch(`${base}${path}`, { headers: BEARER });
 
     console.log(`# bench:api (${scaleName(SMALL)} then ${scaleName(TOTAL)} mentions)`);
     console.log('');

@@ -1,19 +1,23 @@
 /// <reference lib="dom" />
 /**
  * The dashboard in a real browser (Debian's Chromium through playwright-core) against the demo data
- * plus a hostile mention: every page loads with no console error or CSP violation, the charts draw
- * (canvas pixels) and their legends match the API, a theme clicks through to its mentions, a label
- * is corrected and an incident acknowledged from the page, and no script from a mention runs.
- * Screenshots of each page go to test-output/screenshots/.
+ * plus a hostile mention, signed in through the real sign-in form: every page loads with no console
+ * error or CSP violation, the charts draw (canvas pixels) and their legends match the API, a theme
+ * clicks through to its mentions, a label is corrected and an incident acknowledged from the page
+ * (the session's CSRF token sent by api.js), and no script from a mention runs. Signing in lands on
+ * the page asked for; signing out, or the session ending, goes back to the form; a read-only token is
+ * offered no control that changes things. Screenshots of each page go to test-output/screenshots/.
  */
 import { sql } from 'kysely';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DbHandle } from '../../db/create-db.ts';
 import { createApp } from '../../src/app.ts';
+import { hashSecret } from '../../src/auth/tokens.ts';
 import { loadDemo } from '../../src/cli/demo.ts';
 import type { Deps } from '../../src/deps.ts';
 import { pushItems } from '../../src/ingest/push-items.ts';
+import { BEARER, insertTestToken, TEST_ADMIN_TOKEN } from '../helpers/auth.ts';
 import {
   type Browser,
   CHROMIUM_SKIP_REASON,
@@ -24,6 +28,26 @@ import {
 } from '../helpers/browser.ts';
 import { createTestDb, resetDb } from '../helpers/db.ts';
 import { createTestDeps } from '../helpers/deps.ts';
+
+const READ_TOKEN = `es_${'r'.repeat(43)}`;
+
+/** Fills the sign-in form the page is on and submits it; resolves once the browser has left it. */
+async function submitSignIn(page: Page, token: string): Promise<void> {
+  await page.fill('#signin-token', token);
+  await Promise.all([
+    page.waitForURL((url) => url.pathname !== '/signin', { timeout: 15_000 }),
+    page.click('#signin-submit'),
+  ]);
+}
+
+/** Signs a browser (its whole profile: the cookie is shared by its pages) in through the form. */
+async function signInBrowser(browser: Browser, url: string, token = TEST_ADMIN_TOKEN): Promise<void> {
+  const page = await browser.page();
+  await page.goto(`${url}/signin`, { waitUntil: 'networkidle' });
+  await submitSignIn(page, token);
+  expect(page.problems).toEqual([]);
+  await page.close();
+}
 
 const HOSTILE = {
   title: 'Cloudflare <script>window.__pwned = "script"</script>\u202Eevil\u200B',
@@ -69,6 +93,7 @@ if (!hasChromium) {
       brandId = brand.id;
       server = await serveApp(createApp(deps).fetch);
       browser = await launchBrowser();
+      await signInBrowser(browser, server.url);
     }, 180_000);
 
     afterAll(async () => {
@@ -81,6 +106,7 @@ if (!hasChromium) {
       const page = await browser.page();
       const response = await page.goto(`${server.url}${path}`, { waitUntil: 'networkidle' });
       expect(response?.status(), path).toBe(200);
+      expect(new URL(page.url()).pathname, `${path}: sent to sign in`).not.toBe('/signin');
       return page;
     }
 
@@ -98,7 +124,7 @@ if (!hasChromium) {
     }
 
     async function api(path: string): Promise<any> {
-      const res = await fetch(`${server.url}${path}`);
+      const res = await fetch(`${server.url}${path}`, { headers: BEARER });
       expect(res.status, path).toBe(200);
       return res.json();
     }
@@ -125,6 +151,7 @@ if (!hasChromium) {
     it('overview in dark mode and on a phone', async () => {
       const dark = await launchBrowser({ colorScheme: 'dark' });
       try {
+        await signInBrowser(dark, server.url);
         const page = await dark.page();
         await page.setViewportSize({ width: 390, height: 844 });
         await page.goto(`${server.url}/?brand=${brandId}&days=30`, { waitUntil: 'networkidle' });
@@ -253,6 +280,129 @@ if (!hasChromium) {
           path,
         ).toEqual([]);
         await page.close();
+      }
+    });
+
+    it('sign-in: a signed-out visit lands on the form, signing in on the page asked for; a label corrected with the CSRF token; signing out', async () => {
+      const fresh = await launchBrowser();
+      try {
+        const page = await fresh.page();
+        const changes: Array<{ method: string; path: string; csrf: string | undefined }> = [];
+        page.on('request', (request) => {
+          if (request.method() === 'GET') return;
+          const path = new URL(request.url()).pathname;
+          changes.push({ method: request.method(), path, csrf: request.headers()['x-csrf-token'] });
+        });
+        const asked = `/mentions?brand=${brandId}&days=30&label=neutral`;
+        await page.goto(`${server.url}${asked}`, { waitUntil: 'networkidle' });
+        const form = new URL(page.url());
+        expect(form.pathname).toBe('/signin');
+        expect(form.searchParams.get('next')).toBe(asked);
+        await screenshot(page, 'signin');
+
+        // A wrong token: the form again, saying so, the token not shown anywhere.
+        const wrong = `es_${'z'.repeat(43)}`;
+        await page.fill('#signin-token', wrong);
+        await Promise.all([
+          page.waitForResponse((r) => r.request().method() === 'POST' && r.url().endsWith('/signin')),
+          page.click('#signin-submit'),
+        ]);
+        await page.waitForSelector('#signin-error');
+        expect(await page.textContent('#signin-error')).toContain('not valid');
+        expect(await page.content()).not.toContain(wrong);
+        expect(await page.inputValue('input[name="next"]')).toBe(asked);
+        await screenshot(page, 'signin-wrong-token');
+        page.problems.length = 0; // the 401 of that answer
+
+        await submitSignIn(page, TEST_ADMIN_TOKEN);
+        await page.waitForLoadState('networkidle');
+        expect(`${new URL(page.url()).pathname}${new URL(page.url()).search}`).toBe(asked);
+        const cookies = await fresh.context.cookies(server.url);
+        const session = cookies.find((c) => c.name === 'earshot_session');
+        expect(session?.httpOnly).toBe(true);
+        expect(session?.sameSite).toBe('Strict');
+        expect(await page.evaluate(() => document.cookie)).toBe(''); // HttpOnly: no script reads it
+        expect(await page.textContent('[data-testid="account"]')).toContain('test admin');
+
+        // A label corrected from the page: api.js sends the page's CSRF token.
+        const csrf = await page.getAttribute('meta[name="csrf-token"]', 'content');
+        expect(csrf).toBeTruthy();
+        const row = page.locator('#mention-feed article[data-mention-id]').first();
+        const id = Number(await row.getAttribute('data-mention-id'));
+        await row.locator('select[data-testid="label-select"]').selectOption('positive');
+        await row.locator('button[data-testid="label-save"]').click();
+        await page.waitForSelector(`article[data-mention-id="${id}"][data-label="positive"]`, {
+          timeout: 10_000,
+        });
+        expect((await api(`/api/mentions/${id}`)).sentiment.label).toBe('positive');
+        expect(changes).toContainEqual({ method: 'PATCH', path: `/api/mentions/${id}`, csrf });
+
+        // Signing out: back to the form, and the pages need signing in again.
+        await Promise.all([page.waitForURL(/\/signin$/), page.click('#signout button[type="submit"]')]);
+        expect(changes).toContainEqual(expect.objectContaining({ method: 'POST', path: '/signout' }));
+        expect((await fresh.context.cookies(server.url)).some((c) => c.name === 'earshot_session')).toBe(
+          false,
+        );
+        await page.goto(`${server.url}/alerts`, { waitUntil: 'networkidle' });
+        expect(new URL(page.url()).pathname).toBe('/signin');
+        expect(page.problems).toEqual([]);
+        await page.close();
+      } finally {
+        await fresh.close();
+      }
+    });
+
+    it('a session that ends meanwhile: the next action goes to the form, which comes back to the page', async () => {
+      const fresh = await launchBrowser();
+      try {
+        await signInBrowser(fresh, server.url);
+        const page = await fresh.page();
+        await page.goto(`${server.url}/alerts?brand=${brandId}`, { waitUntil: 'networkidle' });
+        const incident = page.locator('article[data-incident-id]').first();
+        await incident.waitFor();
+        // Its session ends (signed out elsewhere, expired, or its token revoked).
+        const cookie = (await fresh.context.cookies(server.url)).find((c) => c.name === 'earshot_session');
+        expect(cookie).toBeDefined();
+        await handle.db
+          .deleteFrom('sessions')
+          .where('hash', '=', hashSecret(cookie?.value ?? ''))
+          .execute();
+        await Promise.all([
+          page.waitForURL(/\/signin\?next=/),
+          incident.locator('[data-testid="incident-assign"]').click(),
+        ]);
+        expect(new URL(page.url()).searchParams.get('next')).toBe(`/alerts?brand=${brandId}`);
+        await submitSignIn(page, TEST_ADMIN_TOKEN);
+        expect(`${new URL(page.url()).pathname}${new URL(page.url()).search}`).toBe(
+          `/alerts?brand=${brandId}`,
+        );
+        await page.close();
+      } finally {
+        await fresh.close();
+      }
+    });
+
+    it('a read-only token: the pages show it, and offer no control that changes things', async () => {
+      await insertTestToken(handle.db, READ_TOKEN, 'read', 'wallboard');
+      const fresh = await launchBrowser();
+      try {
+        await signInBrowser(fresh, server.url, READ_TOKEN);
+        const page = await fresh.page();
+        await page.goto(`${server.url}/mentions?brand=${brandId}&days=30`, { waitUntil: 'networkidle' });
+        expect(await page.locator('#mention-feed article[data-mention-id]').count()).toBeGreaterThan(0);
+        expect(await page.locator('[data-testid="label-save"]').count()).toBe(0);
+        expect(await page.locator('[data-testid="read-only"]').first().isVisible()).toBe(true);
+        expect(await page.textContent('[data-testid="account"]')).toMatch(/wallboard\s*read/);
+        await screenshot(page, 'mentions-read-only');
+        await page.goto(`${server.url}/alerts`, { waitUntil: 'networkidle' });
+        expect(await page.locator('article[data-incident-id]').count()).toBeGreaterThan(0);
+        expect(
+          await page.locator('[data-testid="incident-ack"], [data-testid="incident-assign"]').count(),
+        ).toBe(0);
+        expect(page.problems).toEqual([]);
+        await page.close();
+      } finally {
+        await fresh.close();
       }
     });
   });

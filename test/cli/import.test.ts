@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -9,9 +8,9 @@ import { detectColumns, formatSummary, importCsv, parseRating } from '../../src/
 import type { Deps } from '../../src/deps.ts';
 import { createTestDb, resetDb } from '../helpers/db.ts';
 import { createTestDeps } from '../helpers/deps.ts';
+import { runCli } from '../helpers/run-cli.ts';
 
 const CSV = resolve(import.meta.dirname, '../fixtures/import/reviews.csv');
-const BIN = resolve(import.meta.dirname, '../../bin/earshot.js');
 
 describe('earshot import', () => {
   let handle: DbHandle;
@@ -98,19 +97,7 @@ describe('earshot import', () => {
     const dir = mkdtempSync(join(tmpdir(), 'earshot-import-cli-'));
     const env: NodeJS.ProcessEnv = { ...process.env, EARSHOT_DATA_DIR: dir, LOG_LEVEL: 'warn' };
     delete env.DATABASE_URL;
-    const run = (args: string[]) =>
-      new Promise<{ code: number | null; stdout: string; stderr: string }>((done) => {
-        const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-        let stdout = '';
-        let stderr = '';
-        child.stdout.on('data', (d) => {
-          stdout += d;
-        });
-        child.stderr.on('data', (d) => {
-          stderr += d;
-        });
-        child.on('close', (code) => done({ code, stdout, stderr }));
-      });
+    const run = (args: string[]) => runCli(args, { env });
     const usage = await run(['import', CSV]);
     expect(usage.code).toBe(2);
     expect(usage.stderr).toContain('--source');

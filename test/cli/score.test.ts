@@ -1,33 +1,10 @@
-import { spawn } from 'node:child_process';
-import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { scoreStream } from '../../src/cli/score.ts';
 import { testAnalyzer } from '../helpers/deps.ts';
-
-const BIN = resolve(import.meta.dirname, '../../bin/earshot.js');
+import { runCli } from '../helpers/run-cli.ts';
 
 async function* linesOf(text: string) {
   for (const line of text.split('\n')) yield line;
-}
-
-function runCli(
-  args: string[],
-  stdin: string,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolvePromise({ code, stdout, stderr }));
-    child.stdin.end(stdin);
-  });
 }
 
 describe('earshot score', () => {
@@ -65,7 +42,7 @@ describe('earshot score', () => {
 
   it('runs as `earshot score` from the bin, streaming JSON lines', async () => {
     const input = `${Array.from({ length: 600 }, (_, i) => JSON.stringify({ id: i, text: i % 2 ? 'great' : 'awful' })).join('\n')}\n`;
-    const { code, stdout, stderr } = await runCli(['score'], input);
+    const { code, stdout, stderr } = await runCli(['score'], { stdin: input });
     expect(code, stderr).toBe(0);
     const lines = stdout
       .trim()
@@ -78,7 +55,7 @@ describe('earshot score', () => {
   });
 
   it('prints usage and exits 2 for an unknown command', async () => {
-    const { code, stderr } = await runCli(['frobnicate'], '');
+    const { code, stderr } = await runCli(['frobnicate']);
     expect(code).toBe(2);
     expect(stderr).toContain('usage: earshot');
   });

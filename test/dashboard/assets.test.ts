@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DbHandle } from '../../db/create-db.ts';
 import { type App, createApp } from '../../src/app.ts';
+import { BEARER } from '../helpers/auth.ts';
 import { createTestDb } from '../helpers/db.ts';
 import { createTestDeps } from '../helpers/deps.ts';
 
@@ -39,7 +40,8 @@ describe('dashboard assets', () => {
     }
     expect(await (await app.request('/dashboard/assets/uPlot.iife.min.js')).text()).toContain('uPlot');
     // The page loads what is served.
-    const page = await (await app.request('/')).text();
+    const page = await (await app.request('/', { headers: BEARER })).text();
+    expect(page).toContain('<html');
     for (const [, name] of page.matchAll(/(?:src|href)="\/dashboard\/assets\/([^"]+)"/g)) {
       expect(Object.keys(ASSETS), String(name)).toContain(name);
     }

@@ -1,17 +1,29 @@
 /**
- * Shared by the dashboard tests: fetching a page as HTML, and the checks every page must pass
- * (status, security headers, no inline script or style, no event-handler attributes).
+ * Shared by the dashboard tests: fetching a page as HTML (as the test admin token unless told
+ * otherwise), and the checks every page must pass (status, security headers, no inline script or
+ * style, no event-handler attributes).
  */
 import { expect } from 'vitest';
 import type { App } from '../../src/app.ts';
 import { CONTENT_SECURITY_POLICY } from '../../src/dashboard/page.tsx';
+import { BEARER } from '../helpers/auth.ts';
 
 export const PAGE_PATHS = ['/', '/competitors', '/themes', '/mentions', '/alerts'] as const;
 
 export type HtmlResponse = { status: number; html: string; headers: Headers };
 
-export async function getPage(app: App, path: string): Promise<HtmlResponse> {
-  const res = await app.request(path);
+/**
+ * A page as a browser asks for it (`accept: text/html`), as the admin bearer by default; `headers`
+ * add to that or replace it (`authorization: null` sends none, e.g. to come with a cookie only).
+ */
+export async function getPage(
+  app: App,
+  path: string,
+  headers: Record<string, string | null> = {},
+): Promise<HtmlResponse> {
+  const all: Record<string, string | null> = { accept: 'text/html', ...BEARER, ...headers };
+  const sent = Object.fromEntries(Object.entries(all).filter((e): e is [string, string] => e[1] !== null));
+  const res = await app.request(path, { headers: sent });
   return { status: res.status, html: await res.text(), headers: res.headers };
 }
 

@@ -9,6 +9,7 @@ import pg from 'pg';
 import { createDb, type DbHandle } from '../../db/create-db.ts';
 import { migrateToLatest } from '../../db/migrate.ts';
 import type { Database } from '../../db/schema.ts';
+import { insertTestToken, TEST_ADMIN_TOKEN } from './auth.ts';
 
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL || undefined;
 
@@ -16,6 +17,7 @@ export async function createTestDb(): Promise<DbHandle> {
   if (!TEST_DATABASE_URL) {
     const handle = await createDb({ kind: 'pglite', dataDir: null });
     await migrateToLatest(handle.db);
+    await insertTestToken(handle.db, TEST_ADMIN_TOKEN, 'admin');
     return handle;
   }
   const schema = `test_${randomBytes(6).toString('hex')}`;
@@ -30,6 +32,7 @@ export async function createTestDb(): Promise<DbHandle> {
     maxConnections: 5,
   });
   await migrateToLatest(handle.db);
+  await insertTestToken(handle.db, TEST_ADMIN_TOKEN, 'admin');
   return {
     ...handle,
     close: async () => {
@@ -43,7 +46,8 @@ export async function createTestDb(): Promise<DbHandle> {
 }
 
 export async function resetDb(db: Kysely<Database>): Promise<void> {
-  await sql`truncate alert_delivery_attempts, alert_deliveries, alert_events, incident_notes, incidents, alert_rules, alert_channels, rollup_hourly, rollup_daily, rollup_weekly, brand_competitors, sentiment_feedback, mention_themes, mention_brands, mentions, sources, brands restart identity cascade`.execute(
+  await sql`truncate job_runs, alert_delivery_attempts, alert_deliveries, alert_events, incident_notes, incidents, alert_rules, alert_channels, rollup_hourly, rollup_daily, rollup_weekly, brand_competitors, sentiment_feedback, mention_themes, mention_brands, mentions, sources, brands restart identity cascade`.execute(
     db,
   );
+  await sql`update rollup_state set closed_before = null`.execute(db);
 }

@@ -10,9 +10,25 @@ import { TEST_DATABASE_URL } from './db.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
-export type Started = { child: ChildProcess; url: string; output: () => string };
+export type Started = {
+  child: ChildProcess;
+  url: string;
+  output: () => string;
+  /** The first admin token, printed on stdout by the first start on a fresh database only. */
+  token?: string;
+};
 
-/** Starts `src/node.ts` on a free port; resolves once it listens, rejects if it exits first. */
+/** A line of stdout that is a token and nothing else (how a first start prints its admin token). */
+const TOKEN_LINE = /^(es_[A-Za-z0-9_-]{43})$/m;
+
+/** `Authorization: Bearer <token>` as fetch headers. */
+export const bearer = (token: string | undefined): Record<string, string> =>
+  token ? { authorization: `Bearer ${token}` } : {};
+
+/**
+ * Starts `src/node.ts` on a free port; resolves once it listens (with the first admin token when it
+ * printed one), rejects if it exits first.
+ */
 export function startEarshot(env: Record<string, string>): Promise<Started> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/node.ts'], {
     cwd: ROOT,
@@ -28,13 +44,20 @@ export function startEarshot(env: Record<string, string>): Promise<Started> {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
+  let stdout = '';
   return new Promise((resolvePromise, reject) => {
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
-      const match = /earshot listening on (http:\/\/\S+)/.exec(output);
-      if (match?.[1]) resolvePromise({ child, url: match[1], output: () => output });
+      const match = /earshot listening on (http:\/\/\S+)/.exec(stdout);
+      if (!match?.[1]) return;
+      // The token is printed before the line that says it listens.
+      const token = TOKEN_LINE.exec(stdout.slice(0, match.index))?.[1];
+      resolvePromise({ child, url: match[1], output: () => output, ...(token ? { token } : {}) });
     };
-    child.stdout?.on('data', onData);
+    child.stdout?.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      onData(chunk);
+    });
     child.stderr?.on('data', onData);
     child.on('exit', (code) => reject(new Error(`earshot exited with ${code} before listening:\n${output}`)));
   });

@@ -4,6 +4,7 @@ import type { DbHandle } from '../../db/create-db.ts';
 import { type App, createApp } from '../../src/app.ts';
 import { createSource, deleteSource } from '../../src/catalog/sources.ts';
 import { call, expectError, expectStatus } from '../helpers/app.ts';
+import { BEARER } from '../helpers/auth.ts';
 import { createTestDb, resetDb } from '../helpers/db.ts';
 import { createTestDeps } from '../helpers/deps.ts';
 import { type SeedMention, seedMentions } from '../helpers/mentions.ts';
@@ -337,6 +338,7 @@ describe('analytics: compare, breakdown, themes and CSV', () => {
     ]);
     const trend = await app.request(
       `/api/brands/${acme}/trends?interval=day&from=2026-11-01&to=2026-11-03&format=csv`,
+      { headers: BEARER },
     );
     expect(trend.status).toBe(200);
     expect(trend.headers.get('content-type')).toBe('text/csv; charset=utf-8');
@@ -350,14 +352,18 @@ describe('analytics: compare, breakdown, themes and CSV', () => {
     });
     expect(trendRows[1]).toMatchObject({ volume: '0', mean_sentiment: '' });
 
-    const mentions = await app.request(`/api/mentions?brand=${acme}`, { headers: { accept: 'text/csv' } });
+    const mentions = await app.request(`/api/mentions?brand=${acme}`, {
+      headers: { ...BEARER, accept: 'text/csv' },
+    });
     expect(mentions.status).toBe(200);
     const [row] = parse(await mentions.text(), { columns: true }) as Array<Record<string, string>>;
     expect(row?.text).toBe(`'${hostile}`);
     expect(row?.brands).toBe('Acme');
     expect(row?.themes).toBe("'-cmd");
 
-    const empty = await app.request(`/api/brands/${acme}/themes?from=2020-01-01&to=2020-01-02&format=csv`);
+    const empty = await app.request(`/api/brands/${acme}/themes?from=2020-01-01&to=2020-01-02&format=csv`, {
+      headers: BEARER,
+    });
     expect((await empty.text()).trim()).toBe(
       'theme,count,share,aspect_positive,aspect_negative,aspect_sentiment,net_sentiment,previous_count,change',
     );

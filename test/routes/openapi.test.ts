@@ -4,6 +4,7 @@ import type { DbHandle } from '../../db/create-db.ts';
 import { type App, createApp } from '../../src/app.ts';
 import { SENTIMENT_LABELS } from '../../src/types.ts';
 import { call, expectError, expectStatus } from '../helpers/app.ts';
+import { BEARER } from '../helpers/auth.ts';
 import { createTestDb } from '../helpers/db.ts';
 import { createTestDeps } from '../helpers/deps.ts';
 
@@ -136,7 +137,7 @@ describe('/api/openapi.json and /api/docs', () => {
     expect(resolve(trends['200'].content['application/json'].schema).required).toContain('buckets');
 
     const created = doc.paths['/api/brands']?.post?.responses;
-    expect(Object.keys(created).sort()).toEqual(['201', '400', '409', '413']);
+    expect(Object.keys(created).sort()).toEqual(['201', '400', '401', '403', '409', '413', '429']);
     expect(resolve(created['201'].content['application/json'].schema).properties.createdAt.format).toBe(
       'date-time',
     );
@@ -153,7 +154,7 @@ describe('/api/openapi.json and /api/docs', () => {
   });
 
   it('serves a reference page that runs only its own scripts, none inline', async () => {
-    const res = await app.request('/api/docs');
+    const res = await app.request('/api/docs', { headers: BEARER });
     const html = await res.text();
     expect(res.status, html).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/html/);
@@ -165,7 +166,7 @@ describe('/api/openapi.json and /api/docs', () => {
       expect(content.trim(), `no inline script: ${tag}`).toBe('');
       const src = /\bsrc="([^"]+)"/.exec(attributes)?.[1] ?? '';
       expect(src, `a same-origin path: ${tag}`).toMatch(/^\/(?!\/)/);
-      const script = await app.request(src);
+      const script = await app.request(src, { headers: BEARER });
       expect(script.status, src).toBe(200);
       expect(script.headers.get('content-type'), src).toMatch(/^text\/javascript/);
     }
@@ -174,7 +175,7 @@ describe('/api/openapi.json and /api/docs', () => {
       expect(href, 'same-origin styles and icons').toMatch(/^\/(?!\/)/);
     }
 
-    const init = await app.request('/api/docs/init.js');
+    const init = await app.request('/api/docs/init.js', { headers: BEARER });
     const script = await init.text();
     expect(script).toContain('SwaggerUIBundle(');
     expect(script).toContain("'/api/openapi.json'");

@@ -7,6 +7,7 @@ import type { DbHandle } from '../../db/create-db.ts';
 import { createApp } from '../../src/app.ts';
 import { parseConfig } from '../../src/config.ts';
 import type { Deps } from '../../src/deps.ts';
+import { BEARER } from '../helpers/auth.ts';
 import { createTestDb, resetDb } from '../helpers/db.ts';
 import { createTestDeps } from '../helpers/deps.ts';
 
@@ -66,7 +67,9 @@ describe('security headers and CORS', () => {
       headers: { origin: 'https://app.example.com', 'access-control-request-method': 'POST' },
     });
     expect(allowed.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
-    const other = await app.request('/api/brands', { headers: { origin: 'https://evil.example' } });
+    const other = await app.request('/api/brands', {
+      headers: { ...BEARER, origin: 'https://evil.example' },
+    });
     expect(other.headers.get('access-control-allow-origin')).toBeNull();
   });
 });

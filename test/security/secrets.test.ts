@@ -52,6 +52,16 @@ describe('secrets at rest', () => {
 
   const key = Buffer.from(TEST_SECRET_KEY, 'base64');
 
+  it("an {env} reference cannot name earshot's own secrets (the key, the database address)", () => {
+    const env: Record<string, string> = { EARSHOT_SECRET_KEY: 'k', DATABASE_URL: 'postgres://x', GH: 'ghp' };
+    const read = (name: string) => env[name];
+    expect(resolveSecretRef(read, { env: 'GH' })).toBe('ghp');
+    expect(() => resolveSecretRef(read, { env: 'EARSHOT_SECRET_KEY' }, 'options.token')).toThrow(
+      /refused: EARSHOT_SECRET_KEY \(options.token\) is earshot's own secret/,
+    );
+    expect(() => resolveSecretRef(read, { env: 'DATABASE_URL' })).toThrow(/own secret/);
+  });
+
   it('seals with AES-256-GCM: a fresh IV each time, tampering and a wrong key detected', () => {
     const a = seal(key, TOKEN);
     expect(a).toMatch(/^v1\.[\w-]+\.[\w-]+\.[\w-]+$/);

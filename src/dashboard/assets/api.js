@@ -1,17 +1,38 @@
 /**
- * What the dashboard's client modules share: calls to the JSON API, a status message, and user text
- * made safe to show (the same rules as the server's text.tsx). User text is only ever set with
+ * What the dashboard's client modules share: calls to the JSON API (as the page's session), a status
+ * message, and user text made safe to show (the same rules as the server's text.tsx). User text is only ever set with
  * textContent.
  */
 
-/** Calls the JSON API; resolves with the answer's body, or throws with the API's error message. */
+/** The session's CSRF token (the page carries it when it was opened with a session), or null. */
+function csrfToken() {
+  return document.querySelector('meta[name="csrf-token"]')?.getAttribute('content') ?? null;
+}
+
+/** To the sign-in form, coming back here afterwards. */
+export function signIn() {
+  const here = `${window.location.pathname}${window.location.search}`;
+  window.location.assign(`/signin?next=${encodeURIComponent(here)}`);
+}
+
+/**
+ * Calls the JSON API; resolves with the answer's body, or throws with the API's error message. A
+ * change (not a GET) carries the session's CSRF token; an answer of 401 (the session ended: signed
+ * out elsewhere, expired, its token revoked) goes to the sign-in form.
+ */
 export async function api(method, url, body) {
   const init = { method, headers: { accept: 'application/json' }, credentials: 'same-origin' };
   if (body !== undefined) {
     init.headers['content-type'] = 'application/json';
     init.body = JSON.stringify(body);
   }
+  const csrf = csrfToken();
+  if (csrf && !['GET', 'HEAD'].includes(method.toUpperCase())) init.headers['x-csrf-token'] = csrf;
   const response = await fetch(url, init);
+  if (response.status === 401) {
+    signIn();
+    throw new Error('the session has ended: sign in again');
+  }
   const text = await response.text();
   let data = null;
   try {

@@ -1,7 +1,8 @@
 /**
  * Alerts, for support: the inbox of open incidents with their latest events, worked from here
- * (acknowledge, resolve, assign: the client calls the alerts API); the brand's rules with when they
- * last fired and whether channels heard; and the health of every source.
+ * (acknowledge, resolve, assign: the client calls the alerts API; a read-only token is not offered
+ * them); the brand's rules with when they last fired and whether channels heard; and the health of
+ * every source.
  */
 import { listChannels } from '../../alerts/channels-catalog.ts';
 import { getAlert, type IncidentDetail, listAlerts } from '../../alerts/incidents.ts';
@@ -10,7 +11,7 @@ import { listSources, type Source } from '../../catalog/sources.ts';
 import { Card, DateTime, EmptyState, TableHead } from '../components.tsx';
 import { formatCount } from '../format.ts';
 import type { PageContext, PageResult } from '../page.tsx';
-import { NoBrands } from '../page.tsx';
+import { curlJson, NoBrands, TokenNote } from '../page.tsx';
 import { pageUrl } from '../state.ts';
 import { UserText, visibleText } from '../text.tsx';
 
@@ -78,43 +79,49 @@ function Incident({ incident: i, ctx }: { incident: IncidentDetail; ctx: PageCon
           </dd>
         </div>
       </dl>
-      <fieldset class="incident-actions">
-        <legend class="sr-only">Work incident {i.id}</legend>
-        <button
-          type="button"
-          class="button"
-          data-action="ack"
-          data-testid="incident-ack"
-          disabled={resolved || i.status === 'acknowledged'}
-        >
-          Acknowledge
-        </button>
-        <button
-          type="button"
-          class="button"
-          data-action="resolve"
-          data-testid="incident-resolve"
-          disabled={resolved}
-        >
-          Resolve
-        </button>
-        <span class="assign">
-          <label class="sr-only" for={`assignee-${i.id}`}>
-            Assignee for incident {i.id}
-          </label>
-          <input
-            id={`assignee-${i.id}`}
-            name="assignee"
-            placeholder="assignee"
-            maxlength={200}
-            value={visibleText(i.assignee ?? '')}
-            data-testid="incident-assignee"
-          />
-          <button type="button" class="button" data-action="assign" data-testid="incident-assign">
-            Assign
+      {ctx.canWrite ? (
+        <fieldset class="incident-actions">
+          <legend class="sr-only">Work incident {i.id}</legend>
+          <button
+            type="button"
+            class="button"
+            data-action="ack"
+            data-testid="incident-ack"
+            disabled={resolved || i.status === 'acknowledged'}
+          >
+            Acknowledge
           </button>
-        </span>
-      </fieldset>
+          <button
+            type="button"
+            class="button"
+            data-action="resolve"
+            data-testid="incident-resolve"
+            disabled={resolved}
+          >
+            Resolve
+          </button>
+          <span class="assign">
+            <label class="sr-only" for={`assignee-${i.id}`}>
+              Assignee for incident {i.id}
+            </label>
+            <input
+              id={`assignee-${i.id}`}
+              name="assignee"
+              placeholder="assignee"
+              maxlength={200}
+              value={visibleText(i.assignee ?? '')}
+              data-testid="incident-assignee"
+            />
+            <button type="button" class="button" data-action="assign" data-testid="incident-assign">
+              Assign
+            </button>
+          </span>
+        </fieldset>
+      ) : (
+        <p class="incident-actions read-only small muted" data-testid="read-only">
+          Read-only token: acknowledging, resolving and assigning need a token with the write scope.
+        </p>
+      )}
       <details class="incident-events">
         <summary>
           Latest events <span class="muted">({formatCount(Math.min(i.events.length, EVENTS_SHOWN))})</span>
@@ -144,8 +151,15 @@ function SourceHealth({ sources, ctx }: { sources: Source[]; ctx: PageContext })
     return (
       <EmptyState title="No sources yet: earshot has nowhere to listen.">
         <pre>
-          <code>{`curl -s ${ctx.origin}/api/sources -H 'content-type: application/json' \\\n  -d '{"name": "Brand news", "kind": "rss", "options": {"url": "https://example.com/feed.xml"}}'`}</code>
+          <code>
+            {curlJson(
+              ctx.origin,
+              '/api/sources',
+              '{"name": "Brand news", "kind": "rss", "options": {"url": "https://example.com/feed.xml"}}',
+            )}
+          </code>
         </pre>
+        <TokenNote />
       </EmptyState>
     );
   }
@@ -280,8 +294,15 @@ export async function renderAlerts(ctx: PageContext): Promise<PageResult> {
                   within a second):
                 </p>
                 <pre>
-                  <code>{`curl -s ${ctx.origin}/api/alert-rules -H 'content-type: application/json' \\\n  -d '{"name": "Complaints", "brand": ${brand.id}, "kind": "negative_mention", "channels": []}'`}</code>
+                  <code>
+                    {curlJson(
+                      ctx.origin,
+                      '/api/alert-rules',
+                      `{"name": "Complaints", "brand": ${brand.id}, "kind": "negative_mention", "channels": []}`,
+                    )}
+                  </code>
                 </pre>
+                <TokenNote />
               </>
             ) : null}
           </EmptyState>

@@ -6,7 +6,7 @@ import { compareThemes, type PanelTheme } from '../../analytics/themes.ts';
 import { compareBrands } from '../../analytics/trends.ts';
 import { Card, Change, EmptyState, negativeShare, SentimentBar, TableHead } from '../components.tsx';
 import { formatCount, formatRating, formatScore, formatShare } from '../format.ts';
-import { NoBrands, type PageContext, type PageResult, PeriodNote } from '../page.tsx';
+import { curlJson, NoBrands, type PageContext, type PageResult, PeriodNote, TokenNote } from '../page.tsx';
 import { apiUrl, pageUrl } from '../state.ts';
 import { UserText } from '../text.tsx';
 
@@ -93,8 +93,9 @@ export async function renderCompetitors(ctx: PageContext): Promise<PageResult> {
               <code>competitors</code>, in <code>earshot.config.json</code> or through the API:
             </p>
             <pre>
-              <code>{`curl -s -X PATCH ${ctx.origin}/api/brands/${brand.id} -H 'content-type: application/json' \\\n  -d '${example}'`}</code>
+              <code>{curlJson(ctx.origin, `/api/brands/${brand.id}`, example, 'PATCH')}</code>
             </pre>
+            <TokenNote />
           </EmptyState>
         </Card>
       ),

@@ -1,7 +1,8 @@
 /**
  * The mention feed, for support: filters, newest first, pages by cursor. Each mention shows where it
  * came from, its label with the reasons for it (sentences with their scores and the words and
- * patterns that moved them), and a control to correct the label (PATCH /api/mentions/:id).
+ * patterns that moved them), and a control to correct the label (PATCH /api/mentions/:id) when the
+ * token may change things (write scope; a read-only one sees a note instead).
  */
 import { getMention, listMentions, type Mention } from '../../analytics/mentions.ts';
 import { startOfLocalDate } from '../../analytics/time.ts';
@@ -176,22 +177,29 @@ function MentionCard({ mention: m, ctx }: { mention: Mention; ctx: PageContext }
         ) : null}
       </ul>
       <Explanation mention={m} />
-      <div class="label-fix" data-label-form={m.id}>
-        <label for={`label-${m.id}`}>Correct the label</label>
-        <select id={`label-${m.id}`} name="label" data-testid="label-select">
-          {SENTIMENT_LABELS.map((l) => (
-            <option value={l} selected={l === label}>
-              {l}
-            </option>
-          ))}
-        </select>
-        <button type="button" class="button" data-testid="label-save" data-action="save-label">
-          Save label
-        </button>
-        <a class="small muted" href={`/api/mentions/${m.id}`}>
-          JSON
-        </a>
-      </div>
+      {ctx.canWrite ? (
+        <div class="label-fix" data-label-form={m.id}>
+          <label for={`label-${m.id}`}>Correct the label</label>
+          <select id={`label-${m.id}`} name="label" data-testid="label-select">
+            {SENTIMENT_LABELS.map((l) => (
+              <option value={l} selected={l === label}>
+                {l}
+              </option>
+            ))}
+          </select>
+          <button type="button" class="button" data-testid="label-save" data-action="save-label">
+            Save label
+          </button>
+          <a class="small muted" href={`/api/mentions/${m.id}`}>
+            JSON
+          </a>
+        </div>
+      ) : (
+        <p class="label-fix read-only small muted" data-testid="read-only">
+          Read-only token: correcting a label needs a token with the write scope.{' '}
+          <a href={`/api/mentions/${m.id}`}>JSON</a>
+        </p>
+      )}
     </article>
   );
 }
