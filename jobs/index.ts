@@ -13,8 +13,18 @@ import { deleteExpiredMentions } from './retention.ts';
 
 export type JobSettings = {
   pollConcurrency: number;
+  /** How long a claimed source is this process's to poll (default DEFAULT_POLL_LEASE_SECONDS). */
+  pollLeaseSeconds?: number;
   /** Mentions older than this many days are deleted (0: kept forever). */
   retentionDays: number;
+};
+
+/** How the runtime tells a running job that the process is stopping. */
+export type JobContext = {
+  /** Aborted when the process starts stopping: claim no more work, finish what is under way. */
+  stopping: AbortSignal;
+  /** Aborted when the shutdown deadline passes: give back what is still claimed, now. */
+  deadline: AbortSignal;
 };
 
 /** What a run did, as a few numbers (the job history keeps them; all zero: it did nothing). */
@@ -24,7 +34,12 @@ export type Job = {
   name: string;
   schedule: string;
   description: string;
-  run: (deps: Deps, settings: JobSettings) => Promise<JobCounts>;
+  /**
+   * `context` says when the process stops. poll-sources claims one source at a time, so it stops
+   * claiming and gives back what it is still polling; a deliver-alerts run is one claim, finished
+   * (each send has a timeout) or, if the process dies first, retaken when its lease runs out.
+   */
+  run: (deps: Deps, settings: JobSettings, context?: JobContext) => Promise<JobCounts>;
 };
 
 export const JOBS: readonly Job[] = [
@@ -32,8 +47,16 @@ export const JOBS: readonly Job[] = [
     name: 'poll-sources',
     schedule: '*/10 * * * * *',
     description: 'Polls every source whose interval has elapsed (failing ones back off exponentially).',
-    run: async (deps, settings) => {
-      const polls = await pollDueSources({ deps, input: { concurrency: settings.pollConcurrency } });
+    run: async (deps, settings, context) => {
+      const polls = await pollDueSources({
+        deps,
+        input: {
+          concurrency: settings.pollConcurrency,
+          leaseSeconds: settings.pollLeaseSeconds,
+          stop: context?.stopping,
+          giveUp: context?.deadline,
+        },
+      });
       const sum = (field: 'fetched' | 'inserted') => polls.reduce((n, p) => n + p[field], 0);
       return {
         polled: polls.length,

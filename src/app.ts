@@ -21,6 +21,7 @@ import { healthRoutes } from './routes/health.ts';
 import { ingestRoutes } from './routes/ingest.ts';
 import { jobRoutes } from './routes/jobs.ts';
 import { feedbackRoutes, mentionRoutes } from './routes/mentions.ts';
+import { httpMetrics, metricsRoutes } from './routes/metrics.ts';
 import { API_DOCUMENT, createOpenApiApp, withGuardAnswers } from './routes/openapi.ts';
 import { sourceRoutes } from './routes/sources.ts';
 import { meRoutes, tokenRoutes } from './routes/tokens.ts';
@@ -52,9 +53,14 @@ export type AppOptions = {
 /** Answers that set no policy of their own (JSON, errors) allow nothing to load and no framing. */
 const DEFAULT_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'";
 
-export function createApp(deps: Deps, options: AppOptions = {}) {
-  const app = createOpenApiApp<{ Variables: RequestIdVariables & AuthVariables }>();
+type AppEnv = { Variables: RequestIdVariables & AuthVariables };
+type BaseApp = ReturnType<typeof createOpenApiApp<AppEnv>>;
+
+/** What every earshot answer goes through first: request id, timing, security headers. */
+function useBase(app: BaseApp, deps: Deps): void {
   app.use('*', requestId());
+  // Times every answer, refusals included, by route pattern (src/metrics.ts).
+  app.use('*', httpMetrics(deps.metrics));
   // Security headers on every response; pages (dashboard, API reference) set their own CSP.
   app.use('*', async (c, next) => {
     await next();
@@ -62,6 +68,38 @@ export function createApp(deps: Deps, options: AppOptions = {}) {
       c.res.headers.set('content-security-policy', DEFAULT_CSP);
   });
   app.use('*', secureHeaders({ xFrameOptions: 'DENY', referrerPolicy: 'no-referrer' }));
+}
+
+/** What every earshot answer that is not a success leaves in: 404 and errors in the one envelope. */
+function useErrors(app: BaseApp, deps: Deps, notFoundHint = ''): void {
+  app.notFound((c) =>
+    c.json(
+      errorBody(
+        new AppError('not_found', `no route for ${c.req.method} ${c.req.path}${notFoundHint}`),
+        c.get('requestId'),
+      ),
+      404,
+    ),
+  );
+
+  app.onError((error, c) => {
+    const id = c.get('requestId') ?? 'unknown';
+    if (error instanceof AppError) return c.json(errorBody(error, id), error.status);
+    if (error instanceof HTTPException && error.status < 500) {
+      const appError = new AppError(codeForStatus(error.status), error.message || 'bad request');
+      return c.json(errorBody(appError, id), appError.status);
+    }
+    deps.logger.error(
+      { err: error, requestId: id, method: c.req.method, path: c.req.path },
+      'unhandled error',
+    );
+    return c.json(errorBody(new AppError('internal', 'internal error'), id), 500);
+  });
+}
+
+export function createApp(deps: Deps, options: AppOptions = {}) {
+  const app = createOpenApiApp<AppEnv>();
+  useBase(app, deps);
   if (options.rateLimit) app.use('*', rateLimit(options.rateLimit));
   if (options.corsOrigins && options.corsOrigins.length > 0) {
     app.use('/api/*', cors({ origin: [...options.corsOrigins], maxAge: 600 }));
@@ -79,6 +117,7 @@ export function createApp(deps: Deps, options: AppOptions = {}) {
   app.use('*', authenticate(deps, { perTokenPerMinute: options.rateLimit?.perToken }));
 
   app.route('/health', healthRoutes(deps));
+  app.route('/metrics', metricsRoutes(deps));
   app.route('/api/brands', brandRoutes(deps));
   app.route('/api/sources', sourceRoutes(deps));
   app.route('/api/mentions', mentionRoutes(deps));
@@ -109,28 +148,21 @@ export function createApp(deps: Deps, options: AppOptions = {}) {
   });
   app.route('/api/docs', docsRoutes());
   app.route('/', dashboardRoutes(deps, { trustProxy: options.trustProxy ?? options.rateLimit?.trustProxy }));
+  useErrors(app, deps);
+  return app;
+}
 
-  app.notFound((c) =>
-    c.json(
-      errorBody(new AppError('not_found', `no route for ${c.req.method} ${c.req.path}`), c.get('requestId')),
-      404,
-    ),
-  );
-
-  app.onError((error, c) => {
-    const id = c.get('requestId') ?? 'unknown';
-    if (error instanceof AppError) return c.json(errorBody(error, id), error.status);
-    if (error instanceof HTTPException && error.status < 500) {
-      const appError = new AppError(codeForStatus(error.status), error.message || 'bad request');
-      return c.json(errorBody(appError, id), appError.status);
-    }
-    deps.logger.error(
-      { err: error, requestId: id, method: c.req.method, path: c.req.path },
-      'unhandled error',
-    );
-    return c.json(errorBody(new AppError('internal', 'internal error'), id), 500);
-  });
-
+/**
+ * A worker's HTTP side (EARSHOT_ROLE=worker): `/health` for probes and `/metrics` (read token) for
+ * Prometheus, since the polls and deliveries a worker counts are only in its own process.
+ */
+export function createWorkerApp(deps: Deps) {
+  const app = createOpenApiApp<AppEnv>();
+  useBase(app, deps);
+  app.use('*', authenticate(deps));
+  app.route('/health', healthRoutes(deps));
+  app.route('/metrics', metricsRoutes(deps));
+  useErrors(app, deps, ': this is a worker (only /health and /metrics)');
   return app;
 }
 

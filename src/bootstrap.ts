@@ -13,6 +13,7 @@ import type { Config } from './config.ts';
 import type { Deps } from './deps.ts';
 import { AppError } from './errors.ts';
 import type { Logger } from './logger.ts';
+import { createMetrics } from './metrics.ts';
 import { createOutboundFetch } from './net/outbound.ts';
 import { createAnalyzer } from './nlp/analyzer.ts';
 import { detectLanguage } from './nlp/language.ts';
@@ -80,6 +81,7 @@ export async function openRuntime(
     logger,
     now: () => new Date(),
     readSecret: config.readSecret,
+    metrics: createMetrics({ logger }),
   };
   return { deps, close: handle.close };
 }

@@ -20,6 +20,13 @@ const commaList = (item: z.ZodType<string, string>) =>
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
+/**
+ * What a process does: `api` serves HTTP and runs no jobs; `worker` runs the jobs and serves only
+ * /health; `both` (the default, and the only choice on PGlite) does everything.
+ */
+export const ROLES = ['api', 'worker', 'both'] as const;
+export type Role = (typeof ROLES)[number];
+
 const optionalString = z
   .string()
   .trim()
@@ -38,8 +45,13 @@ export const EnvSchema = z.object({
   EARSHOT_VOCABULARY: optionalString,
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   EARSHOT_SCHEDULER: z.enum(['on', 'off']).default('on'),
+  EARSHOT_ROLE: z.enum(ROLES).default('both'),
   /** Most sources polled at once by one process. */
   EARSHOT_POLL_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  /** A claimed source not polled within this many seconds is due again (its worker is presumed dead). */
+  EARSHOT_POLL_LEASE_SECONDS: z.coerce.number().int().min(10).max(86_400).default(600),
+  /** On SIGTERM, running polls and deliveries get this long to finish; then their claims are given back. */
+  EARSHOT_SHUTDOWN_SECONDS: z.coerce.number().int().min(1).max(3600).default(25),
   /** Mentions older than this many days are deleted (0: kept forever); alert baselines read 28 days. */
   EARSHOT_RETENTION_DAYS: z.coerce
     .number()
@@ -78,8 +90,14 @@ export type Config = {
   modelPath: string;
   vocabularyPath: string | undefined;
   logLevel: (typeof LOG_LEVELS)[number];
+  role: Role;
+  /** Whether this process runs the jobs: its role includes them and EARSHOT_SCHEDULER is on. */
   scheduler: boolean;
   pollConcurrency: number;
+  /** How long a claimed source is this process's to poll before others may take it. */
+  pollLeaseSeconds: number;
+  /** How long a SIGTERM waits for running jobs before giving their claims back and exiting. */
+  shutdownSeconds: number;
   /** Mentions older than this many days are deleted by the retention job; 0 keeps them forever. */
   retentionDays: number;
   corsOrigins: string[];
@@ -98,8 +116,26 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
+/** Settings that are valid one by one but not together. */
+const ConfigSchema = EnvSchema.superRefine((e, ctx) => {
+  if (e.EARSHOT_ROLE !== 'both' && !e.DATABASE_URL) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['EARSHOT_ROLE'],
+      message: `"${e.EARSHOT_ROLE}" needs DATABASE_URL: the embedded database (PGlite) belongs to one process, which is both API and worker. To run api and worker processes apart, move to PostgreSQL (see README)`,
+    });
+  }
+  if (e.EARSHOT_ROLE === 'worker' && e.EARSHOT_SCHEDULER === 'off') {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['EARSHOT_SCHEDULER'],
+      message: 'a worker (EARSHOT_ROLE=worker) with the scheduler off would do nothing',
+    });
+  }
+});
+
 export function parseConfig(env: Record<string, string | undefined>): Config {
-  const parsed = EnvSchema.safeParse(env);
+  const parsed = ConfigSchema.safeParse(env);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
@@ -114,8 +150,11 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     vocabularyPath: e.EARSHOT_VOCABULARY,
     modelPath: e.EARSHOT_MODEL ?? `${e.EARSHOT_DATA_DIR.replace(/\/+$/, '')}/sentiment-model.json`,
     logLevel: e.LOG_LEVEL,
-    scheduler: e.EARSHOT_SCHEDULER === 'on',
+    role: e.EARSHOT_ROLE,
+    scheduler: e.EARSHOT_ROLE !== 'api' && e.EARSHOT_SCHEDULER === 'on',
     pollConcurrency: e.EARSHOT_POLL_CONCURRENCY,
+    pollLeaseSeconds: e.EARSHOT_POLL_LEASE_SECONDS,
+    shutdownSeconds: e.EARSHOT_SHUTDOWN_SECONDS,
     retentionDays: e.EARSHOT_RETENTION_DAYS,
     outboundAllow: e.EARSHOT_OUTBOUND_ALLOW,
     corsOrigins: e.EARSHOT_CORS_ORIGINS,

@@ -3,6 +3,7 @@ import type { Database } from '../db/schema.ts';
 import type { HttpClient } from '../sources/http.ts';
 import type { ConnectorRegistry } from '../sources/index.ts';
 import type { Logger } from './logger.ts';
+import type { Metrics } from './metrics.ts';
 import type { Analyzer } from './nlp/analyzer.ts';
 
 /** Everything domain verbs need, built once by a runtime entry and passed in. */
@@ -23,4 +24,6 @@ export type Deps = {
   readSecret: (name: string) => string | undefined;
   /** Called after a commit that queued alert deliveries: wakes this process's delivery worker. */
   alertsQueued?: () => void;
+  /** What `GET /metrics` reports (src/metrics.ts); absent: nothing is counted and /metrics is 404. */
+  metrics?: Metrics;
 };

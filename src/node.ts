@@ -1,13 +1,16 @@
 /**
- * The Node entry: read config, build deps, serve the API and run the scheduler in one process.
- * SIGTERM/SIGINT stop the scheduler (waiting for running jobs), the server and the database.
- * On a fresh install it makes the first admin token and prints it once on stdout (never the log).
+ * The Node entry: read config, build deps, then by EARSHOT_ROLE serve the API (`api`), run the
+ * jobs (`worker`, which serves only /health and /metrics), or both in one process (the default).
+ * SIGTERM/SIGINT stop the scheduler (no new claims; running jobs get EARSHOT_SHUTDOWN_SECONDS, then
+ * give back what they hold), the server and the database, and exit 0.
+ * On a fresh install a process serving the API makes the first admin token and prints it once on
+ * stdout (never the log).
  */
 import { serve } from '@hono/node-server';
 import { JOBS } from '../jobs/index.ts';
 import { deliverDueAlerts } from './alerts/deliver.ts';
 import { createKick } from './alerts/kick.ts';
-import { createApp } from './app.ts';
+import { createApp, createWorkerApp } from './app.ts';
 import { ensureFirstAdminToken } from './auth/tokens.ts';
 import { applyConfigFile, openRuntime, resolveConfigFile } from './bootstrap.ts';
 import { loadConfig } from './config.ts';
@@ -55,27 +58,47 @@ function rateLimitOptions(): RateLimitOptions | undefined {
 async function main() {
   const runtime = await openRuntime(config, logger);
   const { deps } = runtime;
-  const configFile = resolveConfigFile(config.configPath);
-  if (configFile) await applyConfigFile(deps, configFile);
-  // Made under a lock: of processes starting together on one database, one makes it and prints it.
-  const firstToken = await ensureFirstAdminToken(deps.db);
+  const servesApi = config.role !== 'worker';
+  let firstToken: string | undefined;
+  if (servesApi) {
+    const configFile = resolveConfigFile(config.configPath);
+    if (configFile) await applyConfigFile(deps, configFile);
+    // Made under a lock: of processes starting together on one database, one makes it and prints it.
+    firstToken = await ensureFirstAdminToken(deps.db);
+  }
 
   const rateLimit = rateLimitOptions();
-  const app = createApp(deps, {
-    corsOrigins: config.corsOrigins,
-    trustProxy: config.trustProxy,
-    ...(rateLimit ? { rateLimit } : {}),
-  });
+  const app = servesApi
+    ? createApp(deps, {
+        corsOrigins: config.corsOrigins,
+        trustProxy: config.trustProxy,
+        ...(rateLimit ? { rateLimit } : {}),
+      })
+    : createWorkerApp(deps);
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
     const url = `http://${info.address.includes(':') ? `[${info.address}]` : info.address}:${info.port}`;
     logger.info(
-      { url, database: deps.dbKind, startupMs: Math.round(performance.now() - startedAt) },
+      {
+        url,
+        role: config.role,
+        database: deps.dbKind,
+        startupMs: Math.round(performance.now() - startedAt),
+      },
       'earshot is up',
     );
+    if (!servesApi) {
+      process.stdout.write(
+        `earshot worker listening on ${url} (database: ${deps.dbKind}): runs the jobs; serves only ${url}/health and ${url}/metrics\n`,
+      );
+      return;
+    }
     if (firstToken) process.stdout.write(firstTokenNotice(firstToken, url));
     process.stdout.write(
       `earshot listening on ${url} (database: ${deps.dbKind})\n  dashboard: ${url}/\n  API reference: ${url}/api/docs\n`,
     );
+    if (config.role === 'api') {
+      process.stdout.write('  jobs: none here (EARSHOT_ROLE=api); worker processes run them\n');
+    }
   });
   server.on('error', (error) => {
     logger.error({ err: error }, 'server error');
@@ -93,6 +116,7 @@ async function main() {
   const scheduler = config.scheduler
     ? startScheduler(deps, JOBS, {
         pollConcurrency: config.pollConcurrency,
+        pollLeaseSeconds: config.pollLeaseSeconds,
         retentionDays: config.retentionDays,
       })
     : null;
@@ -101,14 +125,30 @@ async function main() {
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'shutting down');
+    const deadlineMs = config.shutdownSeconds * 1000;
+    const deadlineAt = performance.now() + deadlineMs;
+    logger.info({ signal, deadlineMs }, 'shutting down');
+    // Past the deadline jobs give their claims back; this is for whatever still hangs after that.
     const force = setTimeout(() => {
       logger.error('shutdown took too long; exiting');
       process.exit(1);
-    }, 30_000);
+    }, deadlineMs + 5_000);
     force.unref();
-    await scheduler?.stop();
-    await kick?.idle();
+    // Polls finishing now queue alerts that other workers' ticks deliver: no new claims here.
+    deps.alertsQueued = undefined;
+    const jobs = await scheduler?.stop(deadlineMs);
+    // A delivery run the kick started is one claim: waited for until the deadline, then left to its lease.
+    const kickIdle = kick
+      ? await Promise.race([
+          kick.idle().then(() => true),
+          new Promise<boolean>((resolve) =>
+            setTimeout(() => resolve(false), Math.max(0, deadlineAt - performance.now())).unref(),
+          ),
+        ])
+      : true;
+    if (jobs?.finished === false || !kickIdle) {
+      logger.warn('stopped at the deadline: work still under way was given back or left to its lease');
+    }
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await runtime.close();
     process.exit(0);

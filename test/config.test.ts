@@ -14,8 +14,11 @@ describe('config', () => {
       modelPath: './data/sentiment-model.json',
       vocabularyPath: undefined,
       logLevel: 'info',
+      role: 'both',
       scheduler: true,
       pollConcurrency: 4,
+      pollLeaseSeconds: 600,
+      shutdownSeconds: 25,
       retentionDays: 400,
       outboundAllow: [],
       corsOrigins: [],
@@ -72,6 +75,45 @@ describe('config', () => {
     expect(parseConfig({ EARSHOT_RETENTION_DAYS: ' 730 ' }).retentionDays).toBe(730);
     for (const bad of ['7', '29', '-1', '1.5', 'forever', '36501']) {
       expect(() => parseConfig({ EARSHOT_RETENTION_DAYS: bad }), bad).toThrow(/EARSHOT_RETENTION_DAYS/);
+    }
+  });
+
+  it('reads the process role: api runs no jobs, worker needs PostgreSQL and its jobs', () => {
+    const postgres = { DATABASE_URL: 'postgres://db/earshot' };
+    expect(parseConfig(postgres)).toMatchObject({ role: 'both', scheduler: true });
+    expect(parseConfig({ ...postgres, EARSHOT_ROLE: 'api' })).toMatchObject({
+      role: 'api',
+      scheduler: false,
+    });
+    expect(parseConfig({ ...postgres, EARSHOT_ROLE: 'worker' })).toMatchObject({
+      role: 'worker',
+      scheduler: true,
+    });
+    expect(parseConfig({ EARSHOT_ROLE: 'both', EARSHOT_SCHEDULER: 'off' }).scheduler).toBe(false);
+    expect(() => parseConfig({ ...postgres, EARSHOT_ROLE: 'scheduler' })).toThrow(/EARSHOT_ROLE/);
+    // PGlite is one process: a role split there is refused, saying why and what to do.
+    for (const role of ['api', 'worker']) {
+      expect(() => parseConfig({ EARSHOT_ROLE: role }), role).toThrow(ConfigError);
+      expect(() => parseConfig({ EARSHOT_ROLE: role, DATABASE_URL: '' }), role).toThrow(
+        /EARSHOT_ROLE: "(api|worker)" needs DATABASE_URL: the embedded database \(PGlite\) belongs to one process/,
+      );
+    }
+    expect(() => parseConfig({ ...postgres, EARSHOT_ROLE: 'worker', EARSHOT_SCHEDULER: 'off' })).toThrow(
+      /EARSHOT_SCHEDULER: a worker .* would do nothing/,
+    );
+  });
+
+  it('reads the poll lease and the shutdown deadline in seconds, within bounds', () => {
+    const config = parseConfig({ EARSHOT_POLL_LEASE_SECONDS: '30', EARSHOT_SHUTDOWN_SECONDS: '5' });
+    expect(config).toMatchObject({ pollLeaseSeconds: 30, shutdownSeconds: 5 });
+    expect(parseConfig({ EARSHOT_POLL_LEASE_SECONDS: '10' }).pollLeaseSeconds).toBe(10);
+    for (const bad of ['9', '0', '-5', '1.5', 'long', '86401']) {
+      expect(() => parseConfig({ EARSHOT_POLL_LEASE_SECONDS: bad }), bad).toThrow(
+        /EARSHOT_POLL_LEASE_SECONDS/,
+      );
+    }
+    for (const bad of ['0', '3601', 'soon']) {
+      expect(() => parseConfig({ EARSHOT_SHUTDOWN_SECONDS: bad }), bad).toThrow(/EARSHOT_SHUTDOWN_SECONDS/);
     }
   });
 

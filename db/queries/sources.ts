@@ -148,6 +148,24 @@ export async function claimDueSources(
     .execute();
 }
 
+/** A claimed source: its id and the lease (`next_poll_at` as claimed) that makes it ours. */
+export type SourceLease = { id: number; leaseUntil: Date };
+
+/**
+ * Gives a claimed source back, due at `dueAt` (a worker stopping before its poll finished). Only
+ * while the lease is ours: a poll that finished meanwhile has set the next poll already, and a
+ * source taken over by another worker after the lease ran out is left to that worker.
+ */
+export async function releaseSourceLease(db: Executor, lease: SourceLease, dueAt: Date): Promise<boolean> {
+  const result = await db
+    .updateTable('sources')
+    .set({ next_poll_at: dueAt })
+    .where('id', '=', lease.id)
+    .where('next_poll_at', '=', lease.leaseUntil)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
 /**
  * Records a successful poll (or push). `newMentions` counts the mentions it stored: none adds one to
  * `empty_polls`, any resets it ("silence" alerts). New stored mentions rather than items fetched,

@@ -29,6 +29,7 @@ import {
 import type { AlertChannelRow, AlertDeliveryRow } from '../../db/schema.ts';
 import type { Deps } from '../deps.ts';
 import { AppError, parseInput } from '../errors.ts';
+import type { DeliveryOutcome } from '../metrics.ts';
 import {
   type ChannelTarget,
   DEFAULT_SEND_TIMEOUT_MS,
@@ -138,6 +139,21 @@ type Run = {
 
 type Step = { kind: 'done' } | { kind: 'hold'; until: Date } | { kind: 'disabled' };
 
+type Tallied = 'delivered' | 'retried' | 'failed' | 'deferred';
+
+const METRIC_OUTCOME: Record<Tallied, DeliveryOutcome> = {
+  delivered: 'delivered',
+  retried: 'retry',
+  failed: 'failed',
+  deferred: 'deferred',
+};
+
+/** Counts a delivery's outcome in the run's report and in the metrics. */
+function tally(run: Run, channelKind: string, outcome: Tallied): void {
+  run.report[outcome]++;
+  run.deps.metrics?.recordDelivery(channelKind, METRIC_OUTCOME[outcome]);
+}
+
 export async function deliverDueAlerts({
   deps,
   input = {},
@@ -202,7 +218,7 @@ export async function deliverDueAlerts({
 }
 
 async function runLane(run: Run, channel: AlertChannelRow | undefined, deliveries: AlertDeliveryRow[]) {
-  const { deps, report } = run;
+  const { deps } = run;
   // Once a delivery of this channel failed for now, the ones after it wait behind it (order kept,
   // and a receiver that is down is not knocked on once per delivery).
   let holdUntil: Date | undefined;
@@ -212,7 +228,7 @@ async function runLane(run: Run, channel: AlertChannelRow | undefined, deliverie
     try {
       if (!channel || disabled || holdUntil || performance.now() > run.stopStartingAt) {
         await releaseDelivery(deps.db, lease, holdUntil ?? deps.now());
-        report.deferred++;
+        tally(run, channel?.kind ?? 'unknown', 'deferred');
         continue;
       }
       const step = await deliverOne(run, channel, delivery, lease);
@@ -244,7 +260,7 @@ async function waitForSlackSlot(
   });
   if ('freeAt' in slot) {
     await releaseDelivery(deps.db, lease, slot.freeAt);
-    run.report.deferred++;
+    tally(run, channel.kind, 'deferred');
     return { ready: false, until: slot.freeAt };
   }
   // A few re-checks: timers may fire a millisecond early; a clock that stands still must not hang us.
@@ -308,7 +324,7 @@ async function deliverOne(
     const ours = await finish(deps, attempt, (tx) =>
       markDeliveryDelivered(tx, lease, { at: finishedAt, statusCode: outcome.status as number }),
     );
-    if (ours) report.delivered++;
+    if (ours) tally(run, channel.kind, 'delivered');
     deps.logger.info(log, 'alert delivered');
     return { kind: 'done' };
   }
@@ -323,7 +339,7 @@ async function deliverOne(
         error: `channel disabled: ${error}`,
       });
     });
-    if (ours) report.failed++;
+    if (ours) tally(run, channel.kind, 'failed');
     if (disabledNow) report.disabledChannels.push(channel.id);
     deps.logger.warn({ ...log, reason }, 'alert channel disabled: the receiver is gone');
     return { kind: 'disabled' };
@@ -346,7 +362,7 @@ async function deliverOne(
           error: `gave up after ${attempts} attempts over ${hours} h: ${error}`.slice(0, MAX_ERROR_CHARS),
         }),
       );
-      if (ours) report.failed++;
+      if (ours) tally(run, channel.kind, 'failed');
       deps.logger.warn(log, 'alert delivery given up');
       return { kind: 'done' };
     }
@@ -354,7 +370,7 @@ async function deliverOne(
     const ours = await finish(deps, attempt, (tx) =>
       rescheduleDelivery(tx, lease, { nextAttemptAt, statusCode: outcome.status, error }),
     );
-    if (ours) report.retried++;
+    if (ours) tally(run, channel.kind, 'retried');
     deps.logger.warn({ ...log, error, nextAttemptAt }, 'alert delivery failed; will retry');
     return { kind: 'hold', until: nextAttemptAt };
   }
@@ -362,7 +378,7 @@ async function deliverOne(
   const ours = await finish(deps, attempt, (tx) =>
     markDeliveryFailed(tx, lease, { statusCode: outcome.status, error }),
   );
-  if (ours) report.failed++;
+  if (ours) tally(run, channel.kind, 'failed');
   deps.logger.warn({ ...log, error }, 'alert delivery refused by the receiver');
   return { kind: 'done' };
 }

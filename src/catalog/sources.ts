@@ -83,13 +83,27 @@ function warningsOf(cursor: Json | null): string[] {
     : [];
 }
 
+/** A source's health status from the few fields it depends on (also what the metrics count). */
+export function sourceStatus(
+  state: { enabled: boolean; consecutiveFailures: number; succeeded: boolean },
+  push: boolean,
+): SourceHealth['status'] {
+  if (push) return 'push';
+  if (!state.enabled) return 'disabled';
+  if (state.consecutiveFailures >= FAILING_AFTER) return 'failing';
+  if (state.consecutiveFailures > 0) return 'degraded';
+  return state.succeeded ? 'ok' : 'new';
+}
+
 export function healthOf(row: SourceRow, push: boolean): SourceHealth {
-  let status: SourceHealth['status'];
-  if (push) status = 'push';
-  else if (!row.enabled) status = 'disabled';
-  else if (row.consecutive_failures >= FAILING_AFTER) status = 'failing';
-  else if (row.consecutive_failures > 0) status = 'degraded';
-  else status = row.last_success_at ? 'ok' : 'new';
+  const status = sourceStatus(
+    {
+      enabled: row.enabled,
+      consecutiveFailures: row.consecutive_failures,
+      succeeded: row.last_success_at !== null,
+    },
+    push,
+  );
   return {
     status,
     lastPolledAt: row.last_polled_at,

@@ -112,10 +112,12 @@ export async function ingestItems(deps: Deps, batch: IngestBatch): Promise<Inges
     .filter((c) => !known.has(c.item.externalId))
     .map(({ item, matches, engagement }) => {
       const ignoreWords = matches.flatMap((m) => termsById.get(m.brandId) ?? []);
+      const analysisStarted = performance.now();
       const analysis = deps.analyzer.analyze(item.title ? `${item.title}. ${item.text}` : item.text, {
         rating: item.rating,
         ignoreWords,
       });
+      deps.metrics?.recordAnalysis((performance.now() - analysisStarted) / 1000);
       const mention: NewMention = {
         ...item,
         sourceId: source.id,
@@ -224,13 +226,17 @@ export async function ingestItems(deps: Deps, batch: IngestBatch): Promise<Inges
     return { inserted, syndicated, queued: fired.reduce((n, f) => n + f.queued, 0) };
   });
   if (written.queued > 0) deps.alertsQueued?.();
-
-  return {
+  const counts = {
     fetched: batch.items.length,
-    unreadable,
-    matched: candidates.length,
     inserted: written.inserted.length,
     duplicates: candidates.length - written.inserted.length,
+  };
+  deps.metrics?.recordIngest(source.kind, counts);
+
+  return {
+    ...counts,
+    unreadable,
+    matched: candidates.length,
     syndicated: written.syndicated,
     insertedIds: written.inserted.map((r) => r.id),
     insertedExternalIds: written.inserted.map((r) => r.external_id),

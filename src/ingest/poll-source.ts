@@ -66,6 +66,7 @@ async function fail(
   const status = error instanceof UpstreamError ? (error.status ?? null) : null;
   const retryAfterMs = error instanceof UpstreamError ? error.retryAfterMs : undefined;
   const notBefore = retryAfterMs === undefined ? null : new Date(at.getTime() + retryAfterMs);
+  deps.metrics?.recordPoll(source.kind, 'failed', error);
   const updated = await recordPollFailure(deps.db, source.id, at, message, status, notBefore);
   deps.logger.warn({ sourceId: source.id, kind: source.kind, error: message, status }, 'source poll failed');
   return {
@@ -119,12 +120,9 @@ export async function pollLoadedSource(deps: Deps, source: SourceRow): Promise<P
       { sourceId: source.id, fetched: result.fetched, inserted: result.inserted },
       'source polled',
     );
-    return {
-      ...result,
-      sourceId: source.id,
-      status: fetched.notModified ? 'not_modified' : 'ok',
-      nextPollAt,
-    };
+    const status = fetched.notModified ? 'not_modified' : 'ok';
+    deps.metrics?.recordPoll(source.kind, status);
+    return { ...result, sourceId: source.id, status, nextPollAt };
   } catch (error) {
     return fail(deps, source, startedAt, error, fetched.items.length);
   }

@@ -39,6 +39,10 @@ export const TAGS = [
       "API tokens (admin scope): read tokens read everything, write tokens also change what is not admin; admin tokens also manage tokens, alert channels and sources' credentials.",
   },
   { name: 'Jobs', description: 'The scheduled jobs, and the history of their runs.' },
+  {
+    name: 'Operations',
+    description: 'Metrics for Prometheus (a read token: `authorization` in the scrape config).',
+  },
   { name: 'Health', description: 'Liveness and the database (no token needed).' },
 ] as const;
 

@@ -4,6 +4,7 @@ import { createHttpClient } from '../../sources/http.ts';
 import { createConnectorRegistry } from '../../sources/index.ts';
 import type { Deps } from '../../src/deps.ts';
 import { silentLogger } from '../../src/logger.ts';
+import { createMetrics } from '../../src/metrics.ts';
 import { type Analyzer, createAnalyzer } from '../../src/nlp/analyzer.ts';
 
 /** The at-rest key of test deployments (stored secrets are sealed with it). */
@@ -27,6 +28,8 @@ export function createTestDeps(db: Kysely<Database>, overrides: Partial<Deps> = 
     logger: silentLogger,
     now: () => new Date(),
     readSecret: (name) => (name === 'EARSHOT_SECRET_KEY' ? TEST_SECRET_KEY : process.env[name]),
+    // Its own counters per deps, so what one test counts is not another's.
+    metrics: createMetrics(),
     ...overrides,
   };
 }

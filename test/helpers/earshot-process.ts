@@ -25,9 +25,17 @@ const TOKEN_LINE = /^(es_[A-Za-z0-9_-]{43})$/m;
 export const bearer = (token: string | undefined): Record<string, string> =>
   token ? { authorization: `Bearer ${token}` } : {};
 
+/** The exit code of a child process, once it has exited (null: killed by a signal). */
+export function exitOf(child: ChildProcess): Promise<number | null> {
+  return new Promise((resolvePromise) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolvePromise(child.exitCode);
+    else child.on('exit', (code) => resolvePromise(code));
+  });
+}
+
 /**
  * Starts `src/node.ts` on a free port; resolves once it listens (with the first admin token when it
- * printed one), rejects if it exits first.
+ * printed one), rejects if it exits first. A worker (EARSHOT_ROLE=worker) listens too, for /health.
  */
 export function startEarshot(env: Record<string, string>): Promise<Started> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/node.ts'], {
@@ -48,7 +56,7 @@ export function startEarshot(env: Record<string, string>): Promise<Started> {
   return new Promise((resolvePromise, reject) => {
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
-      const match = /earshot listening on (http:\/\/\S+)/.exec(stdout);
+      const match = /earshot (?:worker )?listening on (http:\/\/\S+)/.exec(stdout);
       if (!match?.[1]) return;
       // The token is printed before the line that says it listens.
       const token = TOKEN_LINE.exec(stdout.slice(0, match.index))?.[1];

@@ -65,8 +65,8 @@ describe('/api/openapi.json and /api/docs', () => {
     const served = new Set<string>();
     for (const route of app.routes) {
       if (route.method === 'ALL') continue; // middleware
-      // The dashboard's pages and assets are not part of the JSON API.
-      if (route.path !== '/health' && !route.path.startsWith('/api/')) continue;
+      // The dashboard's pages and assets are not part of the API; /health and /metrics are.
+      if (route.path !== '/health' && route.path !== '/metrics' && !route.path.startsWith('/api/')) continue;
       if (DOCS_PATH.test(route.path)) continue;
       served.add(`${route.method} ${route.path.replace(/:([^/]+)/g, '{$1}')}`);
     }
