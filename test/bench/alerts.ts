@@ -30,17 +30,7 @@ import { createSource } from '../../src/catalog/sources.ts';
 import type { Deps } from '../../src/deps.ts';
 import { pushItems } from '../../src/ingest/push-items.ts';
 import { createTestDeps } from '../helpers/deps.ts';
-
-function intArg(name: string, fallback: number): number {
-  const arg = process.argv.slice(2).find((a) => a.startsWith(`--${name}=`));
-  if (!arg) return fallback;
-  const value = Number(arg.split('=')[1]);
-  if (!Number.isInteger(value) || value < 1) {
-    console.error(`--${name} needs a positive integer, e.g. --${name}=${fallback}`);
-    process.exit(2);
-  }
-  return value;
-}
+import { intArg } from './args.ts';
 
 const ALERTS = intArg('alerts', 200);
 const TICK_ALERTS = Math.max(5, Math.round(ALERTS / 8));

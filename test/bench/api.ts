@@ -41,6 +41,7 @@ import {
   seedMentions,
   tableSizes,
 } from './api-seed.ts';
+import { intArg } from './args.ts';
 
 const P95_TARGET_MS = 25;
 const RATIO_TARGET = 1.5;
@@ -49,18 +50,6 @@ const PAGE_DEPTH = 50;
 const PAGE_SIZE = 50;
 
 // ---------------------------------------------------------------------------------------------- args
-function intArg(name: string, fallback: number): number {
-  const args = process.argv.slice(2);
-  const index = args.findIndex((a) => a === `--${name}` || a.startsWith(`--${name}=`));
-  if (index < 0) return fallback;
-  const raw = args[index]!.includes('=') ? args[index]!.split('=')[1] : args[index + 1];
-  const value = Number(raw?.replaceAll('_', ''));
-  if (!Number.isInteger(value) || value < 1) {
-    console.error(`--${name} needs a positive integer, e.g. --${name}=${fallback}`);
-    process.exit(2);
-  }
-  return value;
-}
 
 const TOTAL = intArg('mentions', 1_000_000);
 const SMALL = Math.max(1, Math.round(TOTAL / 10));
