@@ -13,6 +13,7 @@ import * as alertGrouping from './migrations/20261123_0007_alert_grouping_and_fl
 import * as apiTokens from './migrations/20261123_0008_api_tokens.ts';
 import * as jobRuns from './migrations/20261123_0009_job_runs.ts';
 import * as retention from './migrations/20261123_0010_retention.ts';
+import * as ingestIndexes from './migrations/20261123_0011_ingest_indexes.ts';
 import { ensureRollups } from './queries/rollups.ts';
 import type { Database } from './schema.ts';
 
@@ -27,6 +28,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '20261123_0008_api_tokens': apiTokens,
   '20261123_0009_job_runs': jobRuns,
   '20261123_0010_retention': retention,
+  '20261123_0011_ingest_indexes': ingestIndexes,
 };
 
 export type MigrationLog = (message: string) => void;

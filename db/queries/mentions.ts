@@ -71,46 +71,86 @@ export async function insertMentions(
 }
 
 /**
- * The first earlier mention this one repeats: the same canonical URL, or text whose SimHash is within
- * `maxDistance` bits, published within `windowDays` of it. Copies link to originals, never to copies.
+ * SimHash bands for an indexed lookup: the 48 bits as 4 bands of 12. Two hashes within 6 bits of
+ * each other differ by at most 1 bit in at least one band (pigeonhole: 4 bands × 2 bits > 6), so
+ * every near copy shares a band value, or a one-bit neighbour of one, with its original.
+ * Migration 0011 indexes `(text_simhash >> shift) & 4095` for each shift.
  */
-export async function findSyndicatedOriginal(
-  db: Executor,
-  mention: { id: number; canonicalUrl: string | null; simhash: number | null; occurredAt: Date },
-  options: { maxDistance: number; windowDays: number },
-): Promise<number | null> {
-  const { id, canonicalUrl, simhash, occurredAt } = mention;
-  if (canonicalUrl) {
-    const byUrl = await db
-      .selectFrom('mentions')
-      .select('id')
-      .where('canonical_url', '=', canonicalUrl)
-      .where('id', '<', id)
-      .where('duplicate_of', 'is', null)
-      .orderBy('id')
-      .limit(1)
-      .executeTakeFirst();
-    if (byUrl) return byUrl.id;
-  }
-  if (simhash === null) return null;
-  const windowMs = options.windowDays * 24 * 3600 * 1000;
-  const byText = await db
-    .selectFrom('mentions')
-    .select('id')
-    .where('id', '<', id)
-    .where('duplicate_of', 'is', null)
-    .where('text_simhash', 'is not', null)
-    .where('occurred_at', '>=', new Date(occurredAt.getTime() - windowMs))
-    .where('occurred_at', '<=', new Date(occurredAt.getTime() + windowMs))
-    .where(sql<boolean>`bit_count((text_simhash # ${simhash}::bigint)::bit(64)) <= ${options.maxDistance}`)
-    .orderBy('id')
-    .limit(1)
-    .executeTakeFirst();
-  return byText?.id ?? null;
+export const SIMHASH_BAND_SHIFTS = [36, 24, 12, 0] as const;
+const BAND_MASK = 0xfff;
+
+/** Per band (in SIMHASH_BAND_SHIFTS order): the band's value and its 12 one-bit neighbours. */
+export function simhashBandKeys(hash: number): number[][] {
+  return SIMHASH_BAND_SHIFTS.map((shift) => {
+    const value = Math.floor(hash / 2 ** shift) & BAND_MASK;
+    return [value, ...Array.from({ length: 12 }, (_, bit) => value ^ (1 << bit))];
+  });
 }
 
-export async function markDuplicate(db: Executor, id: number, originalId: number): Promise<void> {
-  await db.updateTable('mentions').set({ duplicate_of: originalId }).where('id', '=', id).execute();
+/** An earlier mention a new one may be a copy of: the same canonical URL, or near-identical text. */
+export type SyndicationCandidate = { copyId: number; originalId: number; byUrl: boolean };
+
+/**
+ * Earlier mentions, not themselves copies, that new ones may repeat: the same canonical URL, or text
+ * whose SimHash is within `maxDistance` bits and published within `windowDays` of it. One query for
+ * a batch; the text side probes the band indexes (see `simhashBandKeys`) rather than scanning every
+ * recent mention. `resolveSyndication` picks the original from these.
+ */
+export async function findSyndicationCandidates(
+  db: Executor,
+  mentions: readonly { id: number; canonicalUrl: string | null; simhash: number | null; occurredAt: Date }[],
+  options: { maxDistance: number; windowDays: number },
+): Promise<SyndicationCandidate[]> {
+  if (options.maxDistance >= 2 * SIMHASH_BAND_SHIFTS.length) {
+    throw new Error(
+      `findSyndicationCandidates: the bands find copies within ${2 * SIMHASH_BAND_SHIFTS.length - 1} bits`,
+    );
+  }
+  const parts = [];
+  const withUrl = mentions.filter((m) => m.canonicalUrl !== null);
+  if (withUrl.length > 0) {
+    parts.push(sql`
+      select b.id as copy_id, m.id as original_id, true as by_url
+      from unnest(${withUrl.map((m) => m.id)}::bigint[], ${withUrl.map((m) => m.canonicalUrl)}::text[]) as b(id, url)
+      join mentions m on m.canonical_url = b.url and m.id < b.id and m.duplicate_of is null`);
+  }
+  const hashed = mentions.filter((m) => m.simhash !== null);
+  const windowMs = options.windowDays * 24 * 3600 * 1000;
+  const keys = hashed.map((m) => simhashBandKeys(m.simhash as number));
+  SIMHASH_BAND_SHIFTS.forEach((shift, band) => {
+    const probes = hashed.flatMap((m, i) => (keys[i]?.[band] ?? []).map((key) => [m.id, key] as const));
+    if (probes.length === 0) return;
+    parts.push(sql`
+      select b.id as copy_id, m.id as original_id, false as by_url
+      from unnest(${probes.map((p) => p[0])}::bigint[], ${probes.map((p) => p[1])}::int[]) as p(id, key)
+      join hashed b on b.id = p.id
+      join mentions m on ((m.text_simhash >> ${sql.raw(String(shift))}) & 4095) = p.key
+        and m.text_simhash is not null and m.duplicate_of is null and m.id < b.id
+        and m.occurred_at between b.at - ${`${windowMs} milliseconds`}::interval
+          and b.at + ${`${windowMs} milliseconds`}::interval
+        and bit_count((m.text_simhash # b.hash)::bit(64)) <= ${options.maxDistance}`);
+  });
+  if (parts.length === 0) return [];
+  const result = await sql<{ copy_id: string | number; original_id: string | number; by_url: boolean }>`
+    with hashed as (
+      select * from unnest(${hashed.map((m) => m.id)}::bigint[], ${hashed.map((m) => m.simhash)}::bigint[],
+        ${hashed.map((m) => m.occurredAt)}::timestamptz[]) as b(id, hash, at)
+    )
+    ${sql.join(parts, sql` union `)}`.execute(db);
+  return result.rows.map((r) => ({
+    copyId: Number(r.copy_id),
+    originalId: Number(r.original_id),
+    byUrl: r.by_url,
+  }));
+}
+
+/** Links copies to their originals (copy id → original id). */
+export async function markDuplicates(db: Executor, originals: ReadonlyMap<number, number>): Promise<void> {
+  if (originals.size === 0) return;
+  await sql`
+    update mentions set duplicate_of = d.original
+    from unnest(${[...originals.keys()]}::bigint[], ${[...originals.values()]}::bigint[]) as d(id, original)
+    where mentions.id = d.id`.execute(db);
 }
 
 export type NewMatch = {

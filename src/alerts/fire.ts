@@ -47,6 +47,8 @@ export type Fired = {
   incidentId: number;
   /** The event opened a new incident. */
   opened: boolean;
+  /** The group key of the incident it joined or opened. */
+  groupKey: string;
   /** Deliveries were queued now (not muted, cooled down, held for a digest or for quiet hours). */
   queued: number;
   /** Why nothing was queued, when nothing was. */
@@ -127,24 +129,83 @@ async function loadMention(db: Executor, mentionId: number): Promise<MessageMent
   };
 }
 
-/** Opens the group's incident or joins the open one; escalates its severity. */
-async function upsertIncident(db: Executor, f: Firing, now: Date, mentions: number) {
-  const result = await sql<IncidentRow & { opened: boolean }>`
-    insert into incidents (rule_id, brand_id, kind, group_key, severity, title, events, mention_count,
-      opened_at, last_event_at)
-    values (${f.rule.id}, ${f.rule.brand_id}, ${f.rule.kind}, ${f.groupKey}, ${f.severity}, ${f.title}, 1,
-      ${mentions}, ${now}, ${now})
-    on conflict (rule_id, group_key) where status <> 'resolved' do update set
-      events = incidents.events + 1,
-      mention_count = incidents.mention_count + excluded.mention_count,
-      last_event_at = greatest(incidents.last_event_at, excluded.last_event_at),
-      severity = case when array_position(array['info', 'warning', 'critical'], excluded.severity)
-        > array_position(array['info', 'warning', 'critical'], incidents.severity)
-        then excluded.severity else incidents.severity end
-    returning *, (xmax = 0) as opened`.execute(db);
+/**
+ * Opens the group's incident or joins the open one (escalating its severity), and records the event
+ * in it: one statement.
+ */
+async function recordEvent(
+  db: Executor,
+  f: Firing,
+  now: Date,
+  mentions: number,
+  digestDue: Date | null,
+): Promise<IncidentRow & { opened: boolean; event_id: number }> {
+  const result = await sql<IncidentRow & { opened: boolean; event_id: string | number }>`
+    with incident as (
+      insert into incidents (rule_id, brand_id, kind, group_key, severity, title, events, mention_count,
+        opened_at, last_event_at)
+      values (${f.rule.id}, ${f.rule.brand_id}, ${f.rule.kind}, ${f.groupKey}, ${f.severity}, ${f.title}, 1,
+        ${mentions}, ${now}, ${now})
+      on conflict (rule_id, group_key) where status <> 'resolved' do update set
+        events = incidents.events + 1,
+        mention_count = incidents.mention_count + excluded.mention_count,
+        last_event_at = greatest(incidents.last_event_at, excluded.last_event_at),
+        severity = case when array_position(array['info', 'warning', 'critical'], excluded.severity)
+          > array_position(array['info', 'warning', 'critical'], incidents.severity)
+          then excluded.severity else incidents.severity end
+      returning *, (xmax = 0) as opened
+    ),
+    event as (
+      insert into alert_events (incident_id, rule_id, dedupe_key, mention_id, severity, summary, details,
+        created_at, digest_due_at)
+      values ((select id from incident), ${f.rule.id}, ${f.dedupeKey}, ${f.mentionId ?? null}, ${f.severity},
+        ${f.summary}, ${JSON.stringify(f.details)}::jsonb, ${now}, ${digestDue})
+      returning id
+    )
+    select incident.*, (select id from event) as event_id from incident`.execute(db);
   const row = result.rows[0];
   if (!row) throw new Error('fireAlert: no incident row');
-  return { ...row, id: Number(row.id) };
+  return { ...row, id: Number(row.id), event_id: Number(row.event_id) };
+}
+
+/** What the rule's open incident and recent announcements say about a new event. */
+export type RuleState = {
+  /** When channels were last told about the open incident of the event's group (null: never, or none open). */
+  notifiedAt: Date | null;
+  /** Events of the rule announced in the last hour (the flood cap counts them). */
+  announcedLastHour: number;
+};
+
+/**
+ * Whether an event is announced now or held (muted, for a digest, by the flood cap, or cooling down
+ * since its incident was last announced), and when a held one goes out in a digest.
+ */
+export function decideFate(rule: AlertRuleRow, severity: Severity, state: RuleState, now: Date) {
+  const urgent = rule.urgent_severity !== null && rank(severity) >= rank(rule.urgent_severity);
+  const quiet = rule.quiet_hours as QuietHours | null;
+  const muted = rule.muted_until !== null && rule.muted_until > now;
+  const cooling =
+    state.notifiedAt !== null && state.notifiedAt.getTime() > now.getTime() - rule.cooldown_minutes * 60_000;
+  const flooded =
+    !muted &&
+    !cooling &&
+    (rule.digest === null || urgent) &&
+    rule.max_alerts_per_hour !== null &&
+    state.announcedLastHour >= rule.max_alerts_per_hour;
+  const digestDue =
+    !muted && ((rule.digest !== null && !urgent) || flooded)
+      ? nextDigestAt(flooded ? 'hourly' : (rule.digest ?? 'hourly'), now, quiet?.timeZone ?? 'UTC')
+      : null;
+  const held: Fired['held'] = muted
+    ? 'muted'
+    : digestDue
+      ? flooded
+        ? 'flood'
+        : 'digest'
+      : cooling
+        ? 'cooldown'
+        : undefined;
+  return { urgent, quiet, digestDue, held };
 }
 
 /**
@@ -152,64 +213,47 @@ async function upsertIncident(db: Executor, f: Firing, now: Date, mentions: numb
  * this dedupe key. Firings of one rule are serialised (a transaction-scoped advisory lock), so two
  * workers evaluating the same window cannot both record it.
  */
-export async function fireAlert(db: Executor, firing: Firing, now: Date): Promise<Fired | undefined> {
-  await sql`select pg_advisory_xact_lock(${ALERT_LOCK_SPACE}, ${firing.rule.id})`.execute(db);
-  const seen = await db
-    .selectFrom('alert_events')
-    .select('id')
-    .where('rule_id', '=', firing.rule.id)
-    .where('dedupe_key', '=', firing.dedupeKey)
-    .executeTakeFirst();
-  if (seen) return undefined;
-
+export async function fireAlert(
+  db: Executor,
+  firing: Firing,
+  now: Date,
+  options: { ruleLocked?: boolean } = {},
+): Promise<Fired | undefined> {
+  if (!options.ruleLocked) await lockRule(db, firing.rule.id);
   const joined = firing.joinGroup ? await firing.joinGroup(db) : undefined;
   const f = joined
     ? { ...firing, groupKey: joined.groupKey, summary: `${firing.summary} (joins: ${joined.why})` }
     : firing;
   const mentions = f.mentionCount ?? (f.mentionId ? 1 : 0);
-  const before = await db
-    .selectFrom('incidents')
-    .select(['notified_at'])
-    .where('rule_id', '=', f.rule.id)
-    .where('group_key', '=', f.groupKey)
-    .where('status', '<>', 'resolved')
-    .executeTakeFirst();
-  const incident = await upsertIncident(db, f, now, mentions);
+  // What decides the event's fate, in one round trip: a repeat, the open incident's last
+  // announcement (cooldown), and the rule's announcements in the last hour (flood cap).
+  const announced =
+    f.rule.max_alerts_per_hour === null
+      ? sql`0`
+      : sql`(select count(*) from alert_events where rule_id = ${f.rule.id}
+          and announced_at > ${new Date(now.getTime() - 3_600_000)})::int`;
+  const { rows } = await sql<{ seen: boolean; notified_at: Date | null; announced: number }>`
+    select
+      exists (select 1 from alert_events where rule_id = ${f.rule.id} and dedupe_key = ${f.dedupeKey}) as seen,
+      (select notified_at from incidents where rule_id = ${f.rule.id} and group_key = ${f.groupKey}
+        and status <> 'resolved') as notified_at,
+      ${announced} as announced`.execute(db);
+  const state = rows[0];
+  if (!state || state.seen) return undefined;
 
-  const urgent = f.rule.urgent_severity !== null && rank(f.severity) >= rank(f.rule.urgent_severity);
-  const quiet = f.rule.quiet_hours as QuietHours | null;
-  const muted = f.rule.muted_until !== null && f.rule.muted_until > now;
-  const cooling =
-    before?.notified_at != null &&
-    before.notified_at.getTime() > now.getTime() - f.rule.cooldown_minutes * 60_000;
-  const flooded =
-    !muted && !cooling && (f.rule.digest === null || urgent) && (await floodCapReached(db, f.rule, now));
-  const digestDue =
-    !muted && ((f.rule.digest !== null && !urgent) || flooded)
-      ? nextDigestAt(flooded ? 'hourly' : (f.rule.digest ?? 'hourly'), now, quiet?.timeZone ?? 'UTC')
-      : null;
+  const notifiedAt = state.notified_at === null ? null : new Date(state.notified_at);
+  const { urgent, quiet, digestDue, held } = decideFate(
+    f.rule,
+    f.severity,
+    { notifiedAt, announcedLastHour: state.announced },
+    now,
+  );
 
-  const event = await db
-    .insertInto('alert_events')
-    .values({
-      incident_id: incident.id,
-      rule_id: f.rule.id,
-      dedupe_key: f.dedupeKey,
-      mention_id: f.mentionId ?? null,
-      severity: f.severity,
-      summary: f.summary,
-      details: JSON.stringify(f.details),
-      created_at: now,
-      digest_due_at: digestDue,
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  const eventId = Number(event.id);
-  const fired = { eventId, incidentId: incident.id, opened: incident.opened };
+  const incident = await recordEvent(db, f, now, mentions, digestDue);
+  const eventId = incident.event_id;
+  const fired = { eventId, incidentId: incident.id, opened: incident.opened, groupKey: f.groupKey };
 
-  if (muted) return { ...fired, queued: 0, held: 'muted' };
-  if (digestDue) return { ...fired, queued: 0, held: flooded ? 'flood' : 'digest' };
-  if (cooling) return { ...fired, queued: 0, held: 'cooldown' };
+  if (held) return { ...fired, queued: 0, held };
 
   const brand = await db
     .selectFrom('brands')
@@ -242,7 +286,7 @@ export async function fireAlert(db: Executor, firing: Firing, now: Date): Promis
     // An update also lists what joined the incident since channels were last told (cooldown).
     events: [
       eventMessage,
-      ...(incident.opened ? [] : await pendingEvents(db, incident.id, eventId, before?.notified_at ?? null)),
+      ...(incident.opened ? [] : await pendingEvents(db, incident.id, eventId, notifiedAt)),
     ],
   };
   const notBefore = urgent || !quiet ? now : (quietHoursEnd(quiet, now) ?? now);
@@ -256,16 +300,89 @@ export async function fireAlert(db: Executor, firing: Firing, now: Date): Promis
   return { ...fired, queued };
 }
 
-/** Whether the rule already announced its hourly allowance (the flood cap). */
-async function floodCapReached(db: Executor, rule: AlertRuleRow, now: Date): Promise<boolean> {
-  if (rule.max_alerts_per_hour === null) return false;
-  const row = await db
-    .selectFrom('alert_events')
-    .select((eb) => eb.fn.countAll<string>().as('n'))
-    .where('rule_id', '=', rule.id)
-    .where('announced_at', '>', new Date(now.getTime() - 3_600_000))
-    .executeTakeFirstOrThrow();
-  return Number(row.n) >= rule.max_alerts_per_hour;
+/** A firing the caller already decided is held (see `decideFate`), with its final group key. */
+export type HeldFiring = { firing: Firing; digestDue: Date | null; held: NonNullable<Fired['held']> };
+
+/**
+ * Records held firings of one rule in two statements, as `fireAlert` would one by one: their events,
+ * and the incidents they open or join (counts added, severity escalated). For a caller that holds
+ * the rule's lock (`lockRule`) and has decided each one's fate from the rule's state.
+ */
+export async function recordHeldEvents(
+  db: Executor,
+  rule: AlertRuleRow,
+  held: readonly HeldFiring[],
+  now: Date,
+): Promise<Fired[]> {
+  if (held.length === 0) return [];
+  const groups = new Map<string, { title: string; severity: Severity; events: number; mentions: number }>();
+  for (const { firing: f } of held) {
+    const mentions = f.mentionCount ?? (f.mentionId ? 1 : 0);
+    const group = groups.get(f.groupKey);
+    if (!group) groups.set(f.groupKey, { title: f.title, severity: f.severity, events: 1, mentions });
+    else {
+      group.events++;
+      group.mentions += mentions;
+      if (rank(f.severity) > rank(group.severity)) group.severity = f.severity;
+    }
+  }
+  const keys = [...groups.keys()];
+  const column = <T>(
+    pick: (g: { title: string; severity: Severity; events: number; mentions: number }) => T,
+  ) => keys.map((k) => pick(groups.get(k) as NonNullable<ReturnType<typeof groups.get>>));
+  const incidents = await sql<{ id: string | number; group_key: string; opened: boolean }>`
+    insert into incidents (rule_id, brand_id, kind, group_key, severity, title, events, mention_count,
+      opened_at, last_event_at)
+    select ${rule.id}::int, ${rule.brand_id}::int, ${rule.kind}::text, g.key, g.severity, g.title, g.events, g.mentions,
+      ${now}::timestamptz, ${now}::timestamptz
+    from unnest(${keys}::text[], ${column((g) => g.severity)}::text[], ${column((g) => g.title)}::text[],
+      ${column((g) => g.events)}::int[], ${column((g) => g.mentions)}::int[])
+      as g(key, severity, title, events, mentions)
+    order by g.key
+    on conflict (rule_id, group_key) where status <> 'resolved' do update set
+      events = incidents.events + excluded.events,
+      mention_count = incidents.mention_count + excluded.mention_count,
+      last_event_at = greatest(incidents.last_event_at, excluded.last_event_at),
+      severity = case when array_position(array['info', 'warning', 'critical'], excluded.severity)
+        > array_position(array['info', 'warning', 'critical'], incidents.severity)
+        then excluded.severity else incidents.severity end
+    returning id, group_key, (xmax = 0) as opened`.execute(db);
+  const incidentOf = new Map(
+    incidents.rows.map((r) => [r.group_key, { id: Number(r.id), opened: r.opened }]),
+  );
+  const events = await db
+    .insertInto('alert_events')
+    .values(
+      held.map(({ firing: f, digestDue }) => ({
+        incident_id: incidentOf.get(f.groupKey)?.id ?? 0,
+        rule_id: rule.id,
+        dedupe_key: f.dedupeKey,
+        mention_id: f.mentionId ?? null,
+        severity: f.severity,
+        summary: f.summary,
+        details: JSON.stringify(f.details),
+        created_at: now,
+        digest_due_at: digestDue,
+      })),
+    )
+    .returning(['id', 'dedupe_key'])
+    .execute();
+  const eventOf = new Map(events.map((e) => [e.dedupe_key, Number(e.id)]));
+  const opening = new Set(keys.filter((k) => incidentOf.get(k)?.opened));
+  return held.map(({ firing: f, held: why }) => {
+    const incident = incidentOf.get(f.groupKey);
+    if (!incident) throw new Error(`recordHeldEvents: no incident for ${f.groupKey}`);
+    // The first event of a group opens its incident; the others join it.
+    const opened = opening.delete(f.groupKey);
+    return {
+      eventId: eventOf.get(f.dedupeKey) ?? 0,
+      incidentId: incident.id,
+      opened,
+      groupKey: f.groupKey,
+      queued: 0,
+      held: why,
+    };
+  });
 }
 
 /** The incident's events since channels were last told, newest first (the new event excluded). */
@@ -294,6 +411,14 @@ async function pendingEvents(
 
 /** Key space of the advisory locks taken here (the other key is the rule id). */
 const ALERT_LOCK_SPACE = 7_301;
+
+/**
+ * Serialises the firings of one rule until the caller's transaction ends (taken again by each
+ * `fireAlert`; a caller that reads the rule's open incidents first takes it before reading).
+ */
+export async function lockRule(db: Executor, ruleId: number): Promise<void> {
+  await sql`select pg_advisory_xact_lock(${ALERT_LOCK_SPACE}, ${ruleId})`.execute(db);
+}
 
 /**
  * One outbox row per channel that exists (a disabled channel's rows wait for it to be enabled

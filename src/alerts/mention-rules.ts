@@ -12,7 +12,15 @@ import { z } from 'zod';
 import type { Executor } from '../../db/queries/brands.ts';
 import type { AlertRuleRow, SourceRow } from '../../db/schema.ts';
 import type { Json, SentimentLabel } from '../types.ts';
-import { type Fired, fireAlert } from './fire.ts';
+import {
+  decideFate,
+  type Fired,
+  type Firing,
+  fireAlert,
+  type HeldFiring,
+  lockRule,
+  recordHeldEvents,
+} from './fire.ts';
 
 const Labels = z.enum(['negative', 'mixed', 'neutral', 'positive']);
 const Names = z.array(z.string().trim().min(1).max(100)).min(1).max(100);
@@ -158,63 +166,231 @@ export async function fireMentionRules(
   for (const rule of rules) {
     const conditions = NegativeMentionConditions.safeParse(rule.conditions);
     if (!conditions.success) continue; // Validated on write; a rule edited in SQL by hand is skipped.
-    for (const m of batch.mentions) {
-      if (!m.brandIds.includes(rule.brand_id)) continue;
-      if (!isFresh(rule, conditions.data, m, batch.now, batch.firstPoll)) continue;
-      if (!mentionMatches(conditions.data, m, batch.source)) continue;
-      const result = await fireAlert(db, mentionFiring(rule, conditions.data, m, batch), batch.now);
-      if (result) fired.push(result);
-    }
+    const c = conditions.data;
+    const firing = batch.mentions.filter(
+      (m) =>
+        m.brandIds.includes(rule.brand_id) &&
+        isFresh(rule, c, m, batch.now, batch.firstPoll) &&
+        mentionMatches(c, m, batch.source),
+    );
+    if (firing.length > 0) fired.push(...(await fireRule(db, rule, c, firing, batch)));
   }
   return fired;
 }
+
+/**
+ * One rule over a batch, under the rule's lock (a concurrent ingest waits, then sees ours): the
+ * rule's state is read once, each mention's group and fate decided in order as `fireAlert` would,
+ * and the held events (the many, in a storm: cooling down, flood-capped, for a digest) written
+ * together; an event to announce goes through `fireAlert` itself. A few statements per batch
+ * rather than several per mention, so the lock is held briefly.
+ */
+async function fireRule(
+  db: Executor,
+  rule: AlertRuleRow,
+  c: NegativeMentionConditions,
+  firing: readonly IngestedMention[],
+  batch: { source: SourceRow; brandNames: ReadonlyMap<number, string>; now: Date },
+): Promise<Fired[]> {
+  await lockRule(db, rule.id);
+  const { now } = batch;
+  const themed = await recentThemeGroups(db, rule, c, firing, now);
+  const state = await ruleState(db, rule, firing, themed, now);
+  const fired: Fired[] = [];
+  let held: HeldFiring[] = [];
+  const flush = async () => {
+    fired.push(...(await recordHeldEvents(db, rule, held, now)));
+    held = [];
+  };
+  for (const [index, m] of firing.entries()) {
+    const base = mentionFiring(rule, m, batch);
+    if (state.seen.has(base.dedupeKey)) continue;
+    const joined = relatedIncident(c, m, themed, state.stories);
+    const f = joined
+      ? { ...base, groupKey: joined.groupKey, summary: `${base.summary} (joins: ${joined.why})` }
+      : base;
+    const fate = decideFate(
+      rule,
+      f.severity,
+      { notifiedAt: state.notified.get(f.groupKey) ?? null, announcedLastHour: state.announced },
+      now,
+    );
+    if (fate.held) {
+      held.push({ firing: f, digestDue: fate.digestDue, held: fate.held });
+      if (!state.notified.has(f.groupKey)) state.notified.set(f.groupKey, null);
+    } else {
+      await flush();
+      const result = await fireAlert(db, f, now, { ruleLocked: true });
+      if (!result) continue;
+      fired.push(result);
+      if (result.queued > 0) {
+        state.notified.set(f.groupKey, now);
+        state.announced++;
+      } else if (!state.notified.has(f.groupKey)) state.notified.set(f.groupKey, null);
+    }
+    state.stories.set(m.id, f.groupKey);
+    // Later than anything stored: an ordering key, never written.
+    const latest = {
+      groupKey: f.groupKey,
+      at: now.getTime(),
+      eventId: Number.MAX_SAFE_INTEGER - firing.length + index,
+    };
+    for (const theme of groupingThemes(m)) themed.set(theme, latest);
+  }
+  await flush();
+  return fired;
+}
+
+/**
+ * What the rule's stored events and incidents say about this batch: dedupe keys already fired, the
+ * open incidents of the stories these mentions copy, the open incidents among the groups they may
+ * join (with when channels were last told), and the announcements of the last hour.
+ */
+async function ruleState(
+  db: Executor,
+  rule: AlertRuleRow,
+  mentions: readonly IngestedMention[],
+  themed: ReadonlyMap<string, ThemeGroup>,
+  now: Date,
+) {
+  const originals = [...new Set(mentions.flatMap((m) => (m.duplicateOf === null ? [] : [m.duplicateOf])))];
+  const stories = new Map<number, string>();
+  if (originals.length > 0) {
+    const rows = await db
+      .selectFrom('alert_events as e')
+      .innerJoin('incidents as i', 'i.id', 'e.incident_id')
+      .select(['e.mention_id', 'i.group_key'])
+      .where('i.rule_id', '=', rule.id)
+      .where('i.status', '<>', 'resolved')
+      .where('e.mention_id', 'in', originals)
+      .orderBy('e.id')
+      .execute();
+    for (const r of rows) {
+      if (r.mention_id !== null && !stories.has(Number(r.mention_id)))
+        stories.set(Number(r.mention_id), r.group_key);
+    }
+  }
+  const keys = [
+    ...new Set([
+      ...mentions.map((m) => storyKey(m)),
+      ...stories.values(),
+      ...[...themed.values()].map((t) => t.groupKey),
+    ]),
+  ];
+  const [seen, open, announced] = await Promise.all([
+    db
+      .selectFrom('alert_events')
+      .select('dedupe_key')
+      .where('rule_id', '=', rule.id)
+      .where(
+        'dedupe_key',
+        'in',
+        mentions.map((m) => dedupeKey(m)),
+      )
+      .execute(),
+    db
+      .selectFrom('incidents')
+      .select(['group_key', 'notified_at'])
+      .where('rule_id', '=', rule.id)
+      .where('status', '<>', 'resolved')
+      .where('group_key', 'in', keys)
+      .execute(),
+    rule.max_alerts_per_hour === null
+      ? Promise.resolve(0)
+      : db
+          .selectFrom('alert_events')
+          .select((eb) => eb.fn.countAll<string>().as('n'))
+          .where('rule_id', '=', rule.id)
+          .where('announced_at', '>', new Date(now.getTime() - 3_600_000))
+          .executeTakeFirstOrThrow()
+          .then((r) => Number(r.n)),
+  ]);
+  return {
+    seen: new Set(seen.map((r) => r.dedupe_key)),
+    stories,
+    notified: new Map<string, Date | null>(open.map((r) => [r.group_key, r.notified_at])),
+    announced,
+  };
+}
+
+const storyKey = (m: IngestedMention) => `story:${m.duplicateOf ?? m.id}`;
+const dedupeKey = (m: IngestedMention) => `mention:${m.id}`;
 
 /** Themes a mention can be grouped on: those not praised where they appear. */
 const groupingThemes = (m: IngestedMention) =>
   m.themes.filter((t) => t.score === null || t.score <= 0).map((t) => t.theme);
 
+/** The incident a theme last alerted in, and when (event time, then event id: the most recent wins). */
+type ThemeGroup = { groupKey: string; at: number; eventId: number };
+
 /**
- * The open incident of this rule a mention belongs to: its original's (a syndicated copy), else one
- * that alerted on a mention with one of its themes within the window (the same complaint across
- * sources).
+ * For each negative theme of these mentions, the open incident of this rule that last alerted on a
+ * mention with it within the rule's group window: one query per batch, kept current by the caller as
+ * the batch fires (a later event is always the most recent).
  */
-async function relatedIncident(
+async function recentThemeGroups(
   db: Executor,
   rule: AlertRuleRow,
   c: NegativeMentionConditions,
-  m: IngestedMention,
+  mentions: readonly IngestedMention[],
   now: Date,
-): Promise<{ groupKey: string; why: string } | undefined> {
-  const open = db
-    .selectFrom('incidents as i')
-    .innerJoin('alert_events as e', 'e.incident_id', 'i.id')
-    .select('i.group_key')
-    .where('i.rule_id', '=', rule.id)
-    .where('i.status', '<>', 'resolved');
-  if (m.duplicateOf !== null) {
-    const story = await open.where('e.mention_id', '=', m.duplicateOf).executeTakeFirst();
-    if (story) return { groupKey: story.group_key, why: `a copy of mention ${m.duplicateOf}` };
-  }
-  const themes = groupingThemes(m);
-  if (c.groupWindowMinutes === 0 || themes.length === 0) return undefined;
-  const row = await open
+): Promise<Map<string, ThemeGroup>> {
+  const themes = [...new Set(mentions.flatMap(groupingThemes))];
+  if (c.groupWindowMinutes === 0 || themes.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('alert_events as e')
+    .innerJoin('incidents as i', 'i.id', 'e.incident_id')
     .innerJoin('mention_themes as mt', 'mt.mention_id', 'e.mention_id')
-    .select('mt.theme')
+    .distinctOn('mt.theme')
+    .select(['mt.theme', 'i.group_key', 'e.created_at', 'e.id'])
+    .where('e.rule_id', '=', rule.id)
+    .where('i.status', '<>', 'resolved')
     .where('e.created_at', '>=', new Date(now.getTime() - c.groupWindowMinutes * 60_000))
     .where('mt.theme', 'in', themes)
     .where((eb) => eb.or([eb('mt.sentiment_score', 'is', null), eb('mt.sentiment_score', '<=', 0)]))
+    .orderBy('mt.theme')
     .orderBy('e.created_at', 'desc')
-    .limit(1)
-    .executeTakeFirst();
-  return row ? { groupKey: row.group_key, why: `same theme “${row.theme}”` } : undefined;
+    .orderBy('e.id', 'desc')
+    .execute();
+  return new Map(
+    rows.map((r) => [r.theme, { groupKey: r.group_key, at: r.created_at.getTime(), eventId: Number(r.id) }]),
+  );
+}
+
+/**
+ * The open incident of this rule a mention belongs to: its original's (a syndicated copy), else the
+ * one that last alerted on a mention with one of its themes within the window (the same complaint
+ * across sources). `stories`: original mention id → its incident's group key.
+ */
+function relatedIncident(
+  c: NegativeMentionConditions,
+  m: IngestedMention,
+  themed: ReadonlyMap<string, ThemeGroup>,
+  stories: ReadonlyMap<number, string>,
+): { groupKey: string; why: string } | undefined {
+  if (m.duplicateOf !== null) {
+    const story = stories.get(m.duplicateOf);
+    if (story !== undefined) return { groupKey: story, why: `a copy of mention ${m.duplicateOf}` };
+  }
+  if (c.groupWindowMinutes === 0) return undefined;
+  let found: (ThemeGroup & { theme: string }) | undefined;
+  for (const theme of groupingThemes(m)) {
+    const group = themed.get(theme);
+    if (
+      group &&
+      (!found || group.at > found.at || (group.at === found.at && group.eventId > found.eventId))
+    ) {
+      found = { ...group, theme };
+    }
+  }
+  return found ? { groupKey: found.groupKey, why: `same theme “${found.theme}”` } : undefined;
 }
 
 function mentionFiring(
   rule: AlertRuleRow,
-  c: NegativeMentionConditions,
   m: IngestedMention,
   batch: { source: SourceRow; brandNames: ReadonlyMap<number, string>; now: Date },
-) {
+): Firing {
   const brand = batch.brandNames.get(rule.brand_id) ?? `brand ${rule.brand_id}`;
   const what = m.label ?? (m.rating !== null ? `${m.rating}★` : 'matching');
   const score = m.score === null ? '' : ` (${m.score.toFixed(2)})`;
@@ -222,10 +398,8 @@ function mentionFiring(
   return {
     rule,
     // Copies of one story (syndication) join the original's incident.
-    groupKey: `story:${m.duplicateOf ?? m.id}`,
-    // …and so does the same complaint from another source within the window.
-    joinGroup: (db: Executor) => relatedIncident(db, rule, c, m, batch.now),
-    dedupeKey: `mention:${m.id}`,
+    groupKey: storyKey(m),
+    dedupeKey: dedupeKey(m),
     severity: rule.severity,
     title: `${what[0]?.toUpperCase()}${what.slice(1)} mention of ${brand} on ${batch.source.name}`,
     summary: `${what}${score} on ${batch.source.kind}: “${text}”`,

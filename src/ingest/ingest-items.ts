@@ -6,11 +6,11 @@
  */
 import { listBrands } from '../../db/queries/brands.ts';
 import {
-  findSyndicatedOriginal,
+  findSyndicationCandidates,
   insertMatches,
   insertMentions,
   insertThemes,
-  markDuplicate,
+  markDuplicates,
   type NewMention,
 } from '../../db/queries/mentions.ts';
 import { applyToRollups, getClosedBefore } from '../../db/queries/rollups.ts';
@@ -19,13 +19,23 @@ import type { SourceRow } from '../../db/schema.ts';
 import type { RawItem } from '../../sources/types.ts';
 import { fireMentionRules, type IngestedMention } from '../alerts/mention-rules.ts';
 import type { Deps } from '../deps.ts';
+import type { ThemeHit } from '../nlp/analyzer.ts';
 import type { Json } from '../types.ts';
 import { brandStances } from './brand-stance.ts';
 import { type BrandMatch, createBrandMatcher } from './match-brands.ts';
 import { type NormalisedItem, normaliseItem } from './normalise.ts';
-import { canonicalUrl, SIMHASH_MAX_DISTANCE, simhash } from './syndication.ts';
+import { canonicalUrl, resolveSyndication, SIMHASH_MAX_DISTANCE, simhash } from './syndication.ts';
 
 export const SYNDICATION_WINDOW_DAYS = 7;
+
+/** Longest stretch of analysis between two turns of the event loop. */
+const NLP_SLICE_MS = 2;
+
+/** Lets I/O callbacks waiting on the event loop run (setImmediate where there is one: no 1 ms timer floor). */
+const yieldToEventLoop = (): Promise<void> =>
+  new Promise((resolve) =>
+    typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0),
+  );
 
 export type IngestResult = {
   /** Items received from the upstream or the caller. */
@@ -56,6 +66,12 @@ export type IngestBatch = {
 };
 
 type Candidate = { item: NormalisedItem; matches: BrandMatch[]; engagement: Json | null };
+type Analysed = {
+  mention: NewMention;
+  matches: BrandMatch[];
+  themes: ThemeHit[];
+  stances: ReturnType<typeof brandStances>;
+};
 
 export async function ingestItems(deps: Deps, batch: IngestBatch): Promise<IngestResult> {
   const { source, fetchedAt } = batch;
@@ -108,38 +124,45 @@ export async function ingestItems(deps: Deps, batch: IngestBatch): Promise<Inges
     }
   }
   const termsById = new Map(brands.map((b) => [b.id, b.include_terms]));
-  const analysed = candidates
-    .filter((c) => !known.has(c.item.externalId))
-    .map(({ item, matches, engagement }) => {
-      const ignoreWords = matches.flatMap((m) => termsById.get(m.brandId) ?? []);
-      const analysisStarted = performance.now();
-      const analysis = deps.analyzer.analyze(item.title ? `${item.title}. ${item.text}` : item.text, {
-        rating: item.rating,
-        ignoreWords,
-      });
-      deps.metrics?.recordAnalysis((performance.now() - analysisStarted) / 1000);
-      const mention: NewMention = {
-        ...item,
-        sourceId: source.id,
-        fetchedAt,
-        sentimentScore: analysis.score,
-        sentimentLabel: analysis.label,
-        language: analysis.language ?? item.language,
-        sentences: analysis.sentences,
-        sentimentReasons: analysis.reasons,
-        touchpoints: analysis.touchpoints.map((t) => t.id),
-        intents: analysis.intents.map((i) => i.id),
-        engagement,
-        canonicalUrl: canonicalUrl(item.url),
-        textSimhash: simhash(item.text),
-      };
-      const stances = brandStances(
-        analysis.sentences,
-        analysis.score,
-        matches.map((m) => ({ brandId: m.brandId, terms: m.terms })),
-      );
-      return { mention, matches, themes: analysis.themes, stances };
+  const analysed: Analysed[] = [];
+  let sliceStarted = performance.now();
+  for (const { item, matches, engagement } of candidates) {
+    if (known.has(item.externalId)) continue;
+    // The NLP is the longest stretch of CPU here: other polls' transactions get the event loop back
+    // every few milliseconds, so they never hold their locks while this batch is analysed.
+    if (performance.now() - sliceStarted > NLP_SLICE_MS) {
+      await yieldToEventLoop();
+      sliceStarted = performance.now();
+    }
+    const ignoreWords = matches.flatMap((m) => termsById.get(m.brandId) ?? []);
+    const analysisStarted = performance.now();
+    const analysis = deps.analyzer.analyze(item.title ? `${item.title}. ${item.text}` : item.text, {
+      rating: item.rating,
+      ignoreWords,
     });
+    deps.metrics?.recordAnalysis((performance.now() - analysisStarted) / 1000);
+    const mention: NewMention = {
+      ...item,
+      sourceId: source.id,
+      fetchedAt,
+      sentimentScore: analysis.score,
+      sentimentLabel: analysis.label,
+      language: analysis.language ?? item.language,
+      sentences: analysis.sentences,
+      sentimentReasons: analysis.reasons,
+      touchpoints: analysis.touchpoints.map((t) => t.id),
+      intents: analysis.intents.map((i) => i.id),
+      engagement,
+      canonicalUrl: canonicalUrl(item.url),
+      textSimhash: simhash(item.text),
+    };
+    const stances = brandStances(
+      analysis.sentences,
+      analysis.score,
+      matches.map((m) => ({ brandId: m.brandId, terms: m.terms })),
+    );
+    analysed.push({ mention, matches, themes: analysis.themes, stances });
+  }
 
   const written = await deps.db.transaction().execute(async (tx) => {
     const inserted = await insertMentions(
@@ -147,9 +170,25 @@ export async function ingestItems(deps: Deps, batch: IngestBatch): Promise<Inges
       analysed.map((a) => a.mention),
     );
     const byExternalId = new Map(analysed.map((a) => [a.mention.externalId, a]));
+    const originals = resolveSyndication(
+      inserted.map((r) => r.id),
+      await findSyndicationCandidates(
+        tx,
+        inserted.map((row) => {
+          const m = byExternalId.get(row.external_id)?.mention;
+          return {
+            id: row.id,
+            canonicalUrl: m?.canonicalUrl ?? null,
+            simhash: m?.textSimhash ?? null,
+            occurredAt: row.occurred_at,
+          };
+        }),
+        { maxDistance: SIMHASH_MAX_DISTANCE, windowDays: SYNDICATION_WINDOW_DAYS },
+      ),
+    );
+    await markDuplicates(tx, originals);
     const matchRows = [];
     const themeRows = [];
-    let syndicated = 0;
     const forRules: IngestedMention[] = [];
     for (const row of inserted) {
       const entry = byExternalId.get(row.external_id);
@@ -166,20 +205,7 @@ export async function ingestItems(deps: Deps, batch: IngestBatch): Promise<Inges
       for (const theme of entry.themes) {
         themeRows.push({ mentionId: row.id, theme: theme.theme, sentimentScore: theme.score });
       }
-      const original = await findSyndicatedOriginal(
-        tx,
-        {
-          id: row.id,
-          canonicalUrl: entry.mention.canonicalUrl,
-          simhash: entry.mention.textSimhash,
-          occurredAt: row.occurred_at,
-        },
-        { maxDistance: SIMHASH_MAX_DISTANCE, windowDays: SYNDICATION_WINDOW_DAYS },
-      );
-      if (original !== null) {
-        await markDuplicate(tx, row.id, original);
-        syndicated++;
-      }
+      const original = originals.get(row.id) ?? null;
       const m = entry.mention;
       forRules.push({
         id: row.id,
@@ -201,12 +227,6 @@ export async function ingestItems(deps: Deps, batch: IngestBatch): Promise<Inges
     }
     await insertMatches(tx, matchRows);
     await insertThemes(tx, themeRows);
-    // The analytics rollups take the new mentions in the same transaction.
-    await applyToRollups(
-      tx,
-      inserted.map((r) => r.id),
-      1,
-    );
     // Alerts commit with the mentions that caused them (the outbox): never lost, never sent early.
     const fired = await fireMentionRules(tx, {
       source,
@@ -223,7 +243,14 @@ export async function ingestItems(deps: Deps, batch: IngestBatch): Promise<Inges
       batch.nextPollAt ?? source.next_poll_at,
       inserted.length,
     );
-    return { inserted, syndicated, queued: fired.reduce((n, f) => n + f.queued, 0) };
+    // The analytics rollups take the new mentions in the same transaction, last: their rows are the
+    // ones every concurrent ingest for a brand updates, so they stay locked only until the commit.
+    await applyToRollups(
+      tx,
+      inserted.map((r) => r.id),
+      1,
+    );
+    return { inserted, syndicated: originals.size, queued: fired.reduce((n, f) => n + f.queued, 0) };
   });
   if (written.queued > 0) deps.alertsQueued?.();
   const counts = {

@@ -4,6 +4,8 @@
  * near-identical text (SimHash of word shingles within a few bits).
  */
 
+import type { SyndicationCandidate } from '../../db/queries/mentions.ts';
+
 const TRACKING_PARAMS = /^(utm_|fbclid$|gclid$|mc_cid$|mc_eid$|ref$|ref_src$|cmpid$|ocid$|igshid$|si$)/i;
 
 /** The URL two copies of one page share: no tracking parameters, fragment, `www.` or trailing slash. */
@@ -80,4 +82,35 @@ export function hammingDistance(a: number, b: number): number {
     y = Math.floor(y / 2);
   }
   return distance;
+}
+
+/**
+ * Which new mentions are copies, and of what: taken in id order, each links to the lowest-id
+ * candidate with the same URL, else the lowest-id one with near-identical text, never to a mention
+ * that is itself a copy (candidates come from mentions not marked as copies, so only the ones
+ * linked in this same pass are left out here). Answers copy id → original id.
+ */
+export function resolveSyndication(
+  newIds: readonly number[],
+  candidates: readonly SyndicationCandidate[],
+): Map<number, number> {
+  const byCopy = new Map<number, SyndicationCandidate[]>();
+  for (const c of candidates) {
+    if (c.originalId >= c.copyId) continue;
+    const list = byCopy.get(c.copyId);
+    if (list) list.push(c);
+    else byCopy.set(c.copyId, [c]);
+  }
+  const originals = new Map<number, number>();
+  for (const id of [...newIds].sort((a, b) => a - b)) {
+    const usable = (byCopy.get(id) ?? []).filter((c) => !originals.has(c.originalId));
+    const lowest = (list: SyndicationCandidate[]) =>
+      list.reduce<number | undefined>(
+        (min, c) => (min === undefined || c.originalId < min ? c.originalId : min),
+        undefined,
+      );
+    const original = lowest(usable.filter((c) => c.byUrl)) ?? lowest(usable.filter((c) => !c.byUrl));
+    if (original !== undefined) originals.set(id, original);
+  }
+  return originals;
 }

@@ -7,7 +7,7 @@ import {
   insertMatches,
   insertMentions,
   insertThemes,
-  markDuplicate,
+  markDuplicates,
   type NewMention,
 } from '../../db/queries/mentions.ts';
 import { applyToRollups } from '../../db/queries/rollups.ts';
@@ -67,9 +67,12 @@ export async function seedMentions(db: Kysely<Database>, rows: readonly SeedMent
       if (!row) throw new Error(`seed: ${m.externalId} was not inserted (duplicate external id?)`);
       return row;
     });
-    for (const [i, r] of rows.entries()) {
-      if (r.copyOf !== undefined) await markDuplicate(tx, rowsOf[i]!.id, rowsOf[r.copyOf]!.id);
-    }
+    await markDuplicates(
+      tx,
+      new Map(
+        rows.flatMap((r, i) => (r.copyOf === undefined ? [] : [[rowsOf[i]!.id, rowsOf[r.copyOf]!.id]])),
+      ),
+    );
     await insertMatches(
       tx,
       rows.flatMap((r, i) =>
