@@ -158,7 +158,14 @@ export const rssSource: SourceConnector<RssOptions> = {
     });
     if (response.notModified) return { items: [], cursor: cursor ?? null, notModified: true };
     const xml = decodeBody(response.body, response.headers.get('content-type'));
-    const items = await itemsFromFeed(xml, now);
+    let items: RawItem[];
+    try {
+      items = await itemsFromFeed(xml, now);
+    } catch (error) {
+      // Name the feed, as every other upstream error names its request: health shows which URL broke.
+      if (!(error instanceof UpstreamError)) throw error;
+      throw new UpstreamError(error.kind, `${options.url}: ${error.message}`, error.status);
+    }
     return {
       items,
       cursor: {

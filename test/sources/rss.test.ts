@@ -207,6 +207,9 @@ describe('rss connector on synthetic feeds', () => {
     );
     const truncated = await failure(fetchFrom('/rss/truncated'));
     expect(truncated.kind, truncated.message).toBe('invalid');
+    expect(truncated.message, 'names the feed, as other upstream errors name their request').toContain(
+      `${upstream.url('/rss/truncated')}: not a valid RSS/Atom feed`,
+    );
 
     upstream.on(
       '/rss/html',
