@@ -36,8 +36,9 @@ export type Job = {
   description: string;
   /**
    * `context` says when the process stops. poll-sources claims one source at a time, so it stops
-   * claiming and gives back what it is still polling; a deliver-alerts run is one claim, finished
-   * (each send has a timeout) or, if the process dies first, retaken when its lease runs out.
+   * claiming and gives back what it is still polling; deliver-alerts gives back at once what it has
+   * not started, finishes the sends under way, and gives those back too at the deadline. What a
+   * process that dies held is retaken when its lease runs out.
    */
   run: (deps: Deps, settings: JobSettings, context?: JobContext) => Promise<JobCounts>;
 };
@@ -71,8 +72,12 @@ export const JOBS: readonly Job[] = [
     schedule: '* * * * * *',
     description:
       'Sends queued alert deliveries (webhooks, Slack), retrying failures with backoff; an ingest that queues one also wakes it at once.',
-    run: async (deps) => {
-      const { disabledChannels, ...counts } = await deliverDueAlerts({ deps, input: {} });
+    run: async (deps, _settings, context) => {
+      const { disabledChannels, ...counts } = await deliverDueAlerts({
+        deps,
+        input: {},
+        options: { stop: context?.stopping, giveUp: context?.deadline },
+      });
       return { ...counts, disabledChannels: disabledChannels.length };
     },
   },
@@ -99,13 +104,31 @@ export const JOBS: readonly Job[] = [
     name: 'retention',
     schedule: '0 17 3 * * *',
     description:
-      'Deletes mentions older than EARSHOT_RETENTION_DAYS (0: never), a thousand at a time; the analytics rollups keep their figures.',
+      'Deletes mentions older than EARSHOT_RETENTION_DAYS (0: never), a thousand at a time, one worker at a time; the analytics rollups keep their figures.',
     run: async (deps, settings) => {
-      const { deleted, batches } = await deleteExpiredMentions({
+      const { deleted, batches, runningElsewhere } = await deleteExpiredMentions({
         deps,
         input: { days: settings.retentionDays },
       });
-      return { deleted, batches };
+      return { deleted, batches, runningElsewhere: runningElsewhere ? 1 : 0 };
     },
   },
 ];
+
+/**
+ * A job's schedule as a Cloudflare Workers cron trigger, which has five fields and fires once a
+ * minute at most: the schedule without its seconds field. A job that ticks every few seconds on Node
+ * runs every minute there; one at a set second of a set minute runs in that minute.
+ */
+export function workersCron(job: Pick<Job, 'name' | 'schedule'>): string {
+  const fields = job.schedule.trim().split(/\s+/);
+  if (fields.length === 6) return fields.slice(1).join(' ');
+  if (fields.length === 5) return fields.join(' ');
+  throw new Error(`job ${job.name}: "${job.schedule}" is not a cron expression of five or six fields`);
+}
+
+/** The jobs a Workers cron trigger runs, in registry order (see `workersCron`). */
+export function jobsForCron(cron: string, jobs: readonly Job[] = JOBS): Job[] {
+  const wanted = cron.trim().split(/\s+/).join(' ');
+  return jobs.filter((job) => workersCron(job) === wanted);
+}

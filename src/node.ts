@@ -28,6 +28,15 @@ try {
 }
 const logger = createLogger(config.logLevel);
 
+/** Whether `work` settles within `ms` (it goes on either way). */
+function settlesWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), Math.max(0, ms));
+  });
+  return Promise.race([work.then(() => true as const), timeout]).finally(() => clearTimeout(timer));
+}
+
 /** What a fresh install prints once: its first admin token and how to use it. */
 function firstTokenNotice(secret: string, url: string): string {
   return [
@@ -105,10 +114,18 @@ async function main() {
     process.exit(1);
   });
   // A process that runs jobs also delivers an alert the moment its ingest commits it (the
-  // deliver-alerts tick, once a second, covers alerts other processes queue).
+  // deliver-alerts tick, once a second, covers alerts other processes queue). On shutdown it gives
+  // back what it claimed, like the job: what it has not started at once, the rest at the deadline.
+  const kickStop = new AbortController();
+  const kickGiveUp = new AbortController();
   const kick = config.scheduler
     ? createKick(
-        () => deliverDueAlerts({ deps, input: {} }),
+        () =>
+          deliverDueAlerts({
+            deps,
+            input: {},
+            options: { stop: kickStop.signal, giveUp: kickGiveUp.signal },
+          }),
         (error) => logger.error({ err: error }, 'alert delivery failed'),
       )
     : undefined;
@@ -136,21 +153,23 @@ async function main() {
     force.unref();
     // Polls finishing now queue alerts that other workers' ticks deliver: no new claims here.
     deps.alertsQueued = undefined;
+    // A delivery run the kick started gives back what it has not started now, its sends at the deadline.
+    kickStop.abort();
+    const giveUp = setTimeout(() => kickGiveUp.abort(), deadlineMs);
+    giveUp.unref();
     const jobs = await scheduler?.stop(deadlineMs);
-    // A delivery run the kick started is one claim: waited for until the deadline, then left to its lease.
-    const kickIdle = kick
-      ? await Promise.race([
-          kick.idle().then(() => true),
-          new Promise<boolean>((resolve) =>
-            setTimeout(() => resolve(false), Math.max(0, deadlineAt - performance.now())).unref(),
-          ),
-        ])
-      : true;
+    const kickIdle = kick ? await settlesWithin(kick.idle(), deadlineAt + 3_000 - performance.now()) : true;
+    clearTimeout(giveUp);
     if (jobs?.finished === false || !kickIdle) {
       logger.warn('stopped at the deadline: work still under way was given back or left to its lease');
     }
     await new Promise<void>((resolve) => server.close(() => resolve()));
-    await runtime.close();
+    // Closing the database waits for the connections in use, and work abandoned at the deadline (a
+    // poll given back, still in its transaction) may hold one: not past the force timer. Exiting
+    // rolls back what it had not committed, as a crash would, harmlessly.
+    if (!(await settlesWithin(runtime.close(), deadlineAt + 4_000 - performance.now()))) {
+      logger.warn('stopping: the database was still in use by abandoned work; exiting without waiting');
+    }
     process.exit(0);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));

@@ -160,6 +160,23 @@ export function releaseDelivery(db: Executor, lease: DeliveryLease, nextAttemptA
   );
 }
 
+/**
+ * Gives claimed deliveries back untried (a stopping worker's): pending, due when they were due, no
+ * attempt counted, so the next claim of any worker takes them. Answers how many were still ours.
+ */
+export async function handBackDeliveries(db: Executor, leases: readonly DeliveryLease[]): Promise<number> {
+  if (leases.length === 0) return 0;
+  const result = await db
+    .updateTable('alert_deliveries')
+    .set({ status: 'pending', lease_until: null })
+    .where('status', '=', 'sending')
+    .where((eb) =>
+      eb.or(leases.map((l) => eb.and([eb('id', '=', l.id), eb('lease_until', '=', l.leaseUntil)]))),
+    )
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
 /** Stops delivery to a channel (its receiver said 404 or 410); the first reason given is kept. */
 export function disableChannel(
   db: Executor,

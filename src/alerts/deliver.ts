@@ -2,7 +2,8 @@
  * The delivery worker: sends what the outbox holds. Deliveries are claimed with a lease, so any
  * number of workers share the work and a crashed one's deliveries are sent again (with the same
  * webhook-id: receivers de-duplicate on it). One channel's deliveries go out in order, one at a
- * time; channels go in parallel.
+ * time; channels go in parallel. A worker that stops hands back what it claimed and has not sent
+ * (`stop`, `giveUp`): another worker sends it at once rather than after the lease.
  *
  * What an answer means: 2xx delivered; 404 or 410 the receiver is gone (the channel is disabled,
  * its other deliveries wait for it to be enabled again); 408, 429, 5xx and no answer at all are
@@ -19,6 +20,7 @@ import {
   disableChannel,
   getDeliveryChannel,
   getDeliveryChannels,
+  handBackDeliveries,
   markDeliveryDelivered,
   markDeliveryFailed,
   markSlackSend,
@@ -67,6 +69,17 @@ export type DeliveryOptions = {
   leaseMs?: number;
   /** The longest wait for a Slack slot in-process; a later slot puts the delivery back until then. */
   slackMaxWaitMs?: number;
+  /**
+   * Once aborted, the run claims and starts nothing more: the channels it has not started on are
+   * handed back at once, and a channel's remaining deliveries once its send under way ends (so one
+   * channel's deliveries still go out in order). Handed back means due as before, no attempt counted.
+   */
+  stop?: AbortSignal;
+  /**
+   * Once aborted (the shutdown deadline), sends still under way are abandoned and handed back too.
+   * The receiver may have got one: the worker that sends it again uses the same webhook-id.
+   */
+  giveUp?: AbortSignal;
 };
 
 const DEFAULT_LEASE_MS = 5 * 60_000;
@@ -90,6 +103,8 @@ export type DeliveryReport = {
   failed: number;
   /** Put back untried: behind a failure of their channel, a busy Slack slot, or the run's time. */
   deferred: number;
+  /** Given back because the process is stopping (due at once for another worker); no attempt counted. */
+  handedBack: number;
   /** Channels disabled by this run (their receiver answered 404 or 410). */
   disabledChannels: number[];
 };
@@ -135,17 +150,20 @@ type Run = {
   report: DeliveryReport;
   /** Past this (monotonic ms), no new send starts: the lease must not run out mid-send. */
   stopStartingAt: number;
+  /** The process is stopping: nothing more starts, and what has not started goes back. */
+  stopping: () => boolean;
 };
 
 type Step = { kind: 'done' } | { kind: 'hold'; until: Date } | { kind: 'disabled' };
 
-type Tallied = 'delivered' | 'retried' | 'failed' | 'deferred';
+type Tallied = 'delivered' | 'retried' | 'failed' | 'deferred' | 'handedBack';
 
 const METRIC_OUTCOME: Record<Tallied, DeliveryOutcome> = {
   delivered: 'delivered',
   retried: 'retry',
   failed: 'failed',
   deferred: 'deferred',
+  handedBack: 'deferred',
 };
 
 /** Counts a delivery's outcome in the run's report and in the metrics. */
@@ -170,8 +188,11 @@ export async function deliverDueAlerts({
     retried: 0,
     failed: 0,
     deferred: 0,
+    handedBack: 0,
     disabledChannels: [],
   };
+  const stopping = () => Boolean(options.stop?.aborted || options.giveUp?.aborted);
+  if (stopping()) return report;
   const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
   const now = deps.now();
   const claimed = await claimDueDeliveries(deps.db, {
@@ -182,20 +203,6 @@ export async function deliverDueAlerts({
   report.claimed = claimed.length;
   if (claimed.length === 0) return report;
 
-  const channels = new Map(
-    (await getDeliveryChannels(deps.db, [...new Set(claimed.map((d) => d.channel_id))])).map((c) => [
-      c.id,
-      c,
-    ]),
-  );
-  // One lane per channel, oldest delivery first.
-  const lanes = new Map<number, AlertDeliveryRow[]>();
-  for (const d of [...claimed].sort((a, b) => Number(a.id) - Number(b.id))) {
-    const lane = lanes.get(d.channel_id) ?? [];
-    lane.push(d);
-    lanes.set(d.channel_id, lane);
-  }
-
   const timeoutMs = options.timeoutMs ?? DEFAULT_SEND_TIMEOUT_MS;
   const run: Run = {
     deps,
@@ -205,16 +212,66 @@ export async function deliverDueAlerts({
     sleep: options.sleep ?? defaultSleep,
     report,
     stopStartingAt: performance.now() + Math.max(leaseMs / 2, leaseMs - timeoutMs - 5_000),
+    stopping,
   };
+  // One lane per channel, oldest delivery first.
+  const lanes = new Map<number, AlertDeliveryRow[]>();
+  for (const d of [...claimed].sort((a, b) => Number(a.id) - Number(b.id))) {
+    const lane = lanes.get(d.channel_id) ?? [];
+    lane.push(d);
+    lanes.set(d.channel_id, lane);
+  }
+  const channels = new Map((await getDeliveryChannels(deps.db, [...lanes.keys()])).map((c) => [c.id, c]));
   const queue = [...lanes.entries()];
-  const worker = async () => {
-    for (let next = queue.shift(); next; next = queue.shift()) {
-      const [channelId, deliveries] = next;
-      await runLane(run, channels.get(channelId), deliveries);
+  // Stopping: the lanes no worker has started go back now, not when a worker gets to them.
+  const handingBack: Promise<void>[] = [];
+  const onStop = () => {
+    for (const [channelId, deliveries] of queue.splice(0)) {
+      handingBack.push(handBack(run, channels.get(channelId), deliveries));
     }
   };
-  await Promise.all(Array.from({ length: Math.min(concurrency, queue.length) }, worker));
+  options.stop?.addEventListener('abort', onStop, { once: true });
+  options.giveUp?.addEventListener('abort', onStop, { once: true });
+  try {
+    if (stopping()) onStop(); // aborted while claiming
+    const worker = async () => {
+      for (let next = queue.shift(); next; next = queue.shift()) {
+        const [channelId, deliveries] = next;
+        await runLane(run, channels.get(channelId), deliveries);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, queue.length) }, worker));
+  } finally {
+    options.stop?.removeEventListener('abort', onStop);
+    options.giveUp?.removeEventListener('abort', onStop);
+    await Promise.all(handingBack);
+  }
+  if (report.handedBack > 0) {
+    deps.logger.warn({ handedBack: report.handedBack }, 'stopping: alert deliveries not sent given back');
+  }
   return report;
+}
+
+/**
+ * Gives claimed deliveries back untried, due as they were (no attempt counted), so that another
+ * worker takes them at its next claim. A database error leaves them to their lease.
+ */
+async function handBack(
+  run: Run,
+  channel: AlertChannelRow | undefined,
+  deliveries: readonly AlertDeliveryRow[],
+): Promise<void> {
+  const { deps } = run;
+  try {
+    const leases = deliveries.map((d) => ({ id: Number(d.id), leaseUntil: d.lease_until as Date }));
+    const given = await handBackDeliveries(deps.db, leases);
+    for (let i = 0; i < given; i++) tally(run, channel?.kind ?? 'unknown', 'handedBack');
+  } catch (error) {
+    deps.logger.error(
+      { err: error, deliveryIds: deliveries.map((d) => Number(d.id)) },
+      'alert delivery: could not give deliveries back',
+    );
+  }
 }
 
 async function runLane(run: Run, channel: AlertChannelRow | undefined, deliveries: AlertDeliveryRow[]) {
@@ -223,9 +280,14 @@ async function runLane(run: Run, channel: AlertChannelRow | undefined, deliverie
   // and a receiver that is down is not knocked on once per delivery).
   let holdUntil: Date | undefined;
   let disabled = false;
-  for (const delivery of deliveries) {
+  for (const [index, delivery] of deliveries.entries()) {
     const lease: DeliveryLease = { id: Number(delivery.id), leaseUntil: delivery.lease_until as Date };
     try {
+      // Stopping: the rest of the channel goes back now (behind a failure it waits as before).
+      if (run.stopping() && !holdUntil && !disabled) {
+        await handBack(run, channel, deliveries.slice(index));
+        return;
+      }
       if (!channel || disabled || holdUntil || performance.now() > run.stopStartingAt) {
         await releaseDelivery(deps.db, lease, holdUntil ?? deps.now());
         tally(run, channel?.kind ?? 'unknown', 'deferred');
@@ -295,10 +357,16 @@ async function deliverOne(
   const sentAt = deps.now();
   if (target) {
     if (channel.kind === 'slack') await markSlackSend(deps.db, { channelId: channel.id, at: sentAt });
-    outcome = await sendToChannel(target, delivery.payload as AlertMessage, delivery.message_id, {
-      fetch: run.options.fetch ?? deps.fetch,
-      timeoutMs: run.options.timeoutMs,
-    });
+    const sent = await sendUnlessGivenUp(run, target, delivery);
+    if (sent === 'abandoned') {
+      await handBack(run, channel, [delivery]);
+      deps.logger.warn(
+        { deliveryId: lease.id, channelId: channel.id, messageId: delivery.message_id },
+        'stopping: alert send still under way at the deadline; given back',
+      );
+      return { kind: 'done' };
+    }
+    outcome = sent;
   }
   if (!outcome) throw new Error('unreachable: no outcome');
 
@@ -381,6 +449,46 @@ async function deliverOne(
   if (ours) tally(run, channel.kind, 'failed');
   deps.logger.warn({ ...log, error }, 'alert delivery refused by the receiver');
   return { kind: 'done' };
+}
+
+/**
+ * Sends one delivery; 'abandoned' when `giveUp` comes first (the request is aborted: the answer
+ * would come too late to be recorded, and the delivery is given back instead).
+ */
+async function sendUnlessGivenUp(
+  run: Run,
+  target: ChannelTarget,
+  delivery: AlertDeliveryRow,
+): Promise<SendOutcome | 'abandoned'> {
+  const giveUp = run.options.giveUp;
+  const baseFetch = run.options.fetch ?? run.deps.fetch ?? globalThis.fetch;
+  const send = sendToChannel(target, delivery.payload as AlertMessage, delivery.message_id, {
+    fetch: giveUp ? abortableFetch(baseFetch, giveUp) : baseFetch,
+    timeoutMs: run.options.timeoutMs,
+  });
+  if (!giveUp) return send;
+  let onAbort = () => {};
+  const abandoned = new Promise<'abandoned'>((resolve) => {
+    onAbort = () => resolve('abandoned');
+    if (giveUp.aborted) onAbort();
+    else giveUp.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    const outcome = await Promise.race([send, abandoned]);
+    // No answer because the request was aborted: abandoned too, not a failure of the receiver.
+    return outcome !== 'abandoned' && outcome.status === null && giveUp.aborted ? 'abandoned' : outcome;
+  } finally {
+    giveUp.removeEventListener('abort', onAbort);
+  }
+}
+
+/** `fetch` whose requests are also aborted by `signal`. */
+function abortableFetch(base: typeof fetch, signal: AbortSignal): typeof fetch {
+  return ((input: Parameters<typeof fetch>[0], init?: RequestInit) =>
+    base(input, {
+      ...init,
+      signal: init?.signal ? AbortSignal.any([init.signal, signal]) : signal,
+    })) as typeof fetch;
 }
 
 /** The attempt's log row and the delivery's new state, together; false if the lease was lost. */

@@ -1,7 +1,10 @@
 /**
  * Digests: a rule with `digest: hourly | daily` holds its events (urgent ones excepted) and sends
  * them as one message when the period ends. Claiming the held events and queueing the message is one
- * transaction, so a digest goes out once even with several workers, and never gets lost.
+ * transaction, so a digest never gets lost. With several workers, a rule's digest is claimed by
+ * locking the rule's row (FOR NO KEY UPDATE SKIP LOCKED): the other workers skip that rule rather
+ * than queue behind it, and the events it held are no longer due once the claim commits, so each
+ * period's digest goes out once.
  */
 import { sql } from 'kysely';
 import type { AlertEventRow, AlertRuleRow } from '../../db/schema.ts';
@@ -31,18 +34,22 @@ export async function sendDueDigests({
   const report: DigestReport = { rules: 0, events: 0, queued: 0 };
   for (const { rule_id } of due) {
     const queued = await deps.db.transaction().execute(async (tx) => {
-      // Claimed by clearing the mark: a concurrent run finds nothing left to send.
+      // The claim: another worker sending this rule's digest holds the row, and this one moves on.
+      // (No key update: ingest firing the rule meanwhile, which only references the row, is not held up.)
+      const rule = await tx
+        .selectFrom('alert_rules')
+        .selectAll()
+        .where('id', '=', rule_id)
+        .forNoKeyUpdate()
+        .skipLocked()
+        .executeTakeFirst();
+      if (!rule) return undefined;
+      // Claimed by clearing the mark: a run after this one commits finds nothing left to send.
       const events = await sql<AlertEventRow>`
         update alert_events set digest_due_at = null
         where rule_id = ${rule_id} and digest_due_at <= ${now}
         returning *`.execute(tx);
       if (events.rows.length === 0) return undefined;
-      const rule = await tx
-        .selectFrom('alert_rules')
-        .selectAll()
-        .where('id', '=', rule_id)
-        .executeTakeFirst();
-      if (!rule) return undefined;
       const message = await digestMessage(tx, rule, events.rows, now);
       const quiet = rule.quiet_hours as QuietHours | null;
       const count = await queueDeliveries(tx, rule.channel_ids, message, {

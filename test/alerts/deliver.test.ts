@@ -10,6 +10,7 @@ import { Webhook, WebhookVerificationError } from 'standardwebhooks';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { DbHandle } from '../../db/create-db.ts';
 import { listDeliveryLog } from '../../db/queries/deliveries.ts';
+import { JOBS } from '../../jobs/index.ts';
 import { generateWebhookSecret, renderSlack, renderWebhook } from '../../src/alerts/channels.ts';
 import { getChannel, updateChannel } from '../../src/alerts/channels-catalog.ts';
 import {
@@ -170,6 +171,7 @@ describe('alert delivery', () => {
       retried: 0,
       failed: 0,
       deferred: 0,
+      handedBack: 0,
       disabledChannels: [],
     });
     const [got] = receiver.received;
@@ -435,6 +437,140 @@ describe('alert delivery', () => {
     expect(new Set(ids)).toEqual(new Set(queued.map((q) => q.messageId)));
     const rows = await handle.db.selectFrom('alert_deliveries').select(['status', 'attempts']).execute();
     expect(rows.every((r) => r.status === 'delivered' && r.attempts === 1)).toBe(true);
+  });
+
+  describe('stopping (shutdown hand-back)', () => {
+    /** Resolves once the receiver has got `n` requests (the real clock: it is an HTTP server). */
+    async function received(n: number) {
+      for (let i = 0; i < 500 && receiver.received.length < n; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      expect(receiver.received.length, JSON.stringify(receiver.received)).toBe(n);
+    }
+    const pendingUntried = (row: Awaited<ReturnType<typeof delivery>>) => ({
+      status: row.status,
+      attempts: row.attempts,
+      lease_until: row.lease_until,
+      next_attempt_at: row.next_attempt_at,
+    });
+
+    it('on stop, hands back at once what it has not started, finishes the send under way, then hands back the rest of its channel', async () => {
+      const slow = await addChannel({ name: 'slow' });
+      const other = await startWebhookReceiver({ secret });
+      try {
+        const waiting = await addChannel({ name: 'waiting', url: other.url() });
+        const first = await queue(slow);
+        const behind = await queue(slow);
+        const untouched = [await queue(waiting), await queue(waiting)];
+        // The first send is under way until the test lets it reach the receiver.
+        let started = () => {};
+        const sending = new Promise<void>((resolve) => {
+          started = resolve;
+        });
+        let letThrough = () => {};
+        const gate = new Promise<void>((resolve) => {
+          letThrough = resolve;
+        });
+        const held: typeof fetch = async (input, init) => {
+          started();
+          await gate;
+          return fetch(input, init);
+        };
+        const stop = new AbortController();
+        // One lane at a time: the slow channel's first send holds it, the other channel waits.
+        const run = deliver(
+          { concurrency: 1 },
+          { fetch: held, stop: stop.signal, giveUp: new AbortController().signal },
+        );
+        await sending;
+        stop.abort();
+        // The waiting channel is back at once, untried and due as it was, while the send goes on.
+        await expect
+          .poll(async () => Promise.all(untouched.map(async (u) => pendingUntried(await delivery(u.id)))), {
+            timeout: 5_000,
+            interval: 20,
+          })
+          .toEqual(
+            untouched.map(() => ({ status: 'pending', attempts: 0, lease_until: null, next_attempt_at: T0 })),
+          );
+        expect((await delivery(first.id)).status).toBe('sending');
+        letThrough();
+
+        const report = await run;
+        expect(report).toEqual({
+          claimed: 4,
+          delivered: 1,
+          retried: 0,
+          failed: 0,
+          deferred: 0,
+          handedBack: 3,
+          disabledChannels: [],
+        });
+        expect(await delivery(first.id)).toMatchObject({ status: 'delivered', attempts: 1 });
+        expect(pendingUntried(await delivery(behind.id))).toEqual({
+          status: 'pending',
+          attempts: 0,
+          lease_until: null,
+          next_attempt_at: T0,
+        });
+        expect(other.received).toEqual([]);
+        expect(await attempts(behind.id)).toEqual([]);
+
+        // Another worker takes them at its next claim, not after the five-minute lease.
+        expect(await deliver()).toMatchObject({ claimed: 3, delivered: 3, handedBack: 0 });
+        expect(idsReceived()).toEqual([first.messageId, behind.messageId]);
+        expect(other.received.map((r) => r.headers['webhook-id'])).toEqual(untouched.map((u) => u.messageId));
+      } finally {
+        await other.close();
+      }
+    });
+
+    it('at the deadline, abandons the send under way and hands it back; the next worker sends it again under the same webhook-id', async () => {
+      const channelId = await addChannel();
+      const { id, messageId } = await queue(channelId);
+      const behind = await queue(channelId);
+      receiver.answerNext({ status: 200, delayMs: 30_000 });
+      const stop = new AbortController();
+      const giveUp = new AbortController();
+      const run = deliver({}, { stop: stop.signal, giveUp: giveUp.signal, timeoutMs: 20_000 });
+      await received(1);
+      stop.abort();
+      // Stopping alone waits for the send under way.
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect((await delivery(id)).status).toBe('sending');
+      giveUp.abort();
+      expect(await run).toMatchObject({ claimed: 2, delivered: 0, retried: 0, handedBack: 2 });
+      for (const d of [id, behind.id]) {
+        expect(pendingUntried(await delivery(d))).toEqual({
+          status: 'pending',
+          attempts: 0,
+          lease_until: null,
+          next_attempt_at: T0,
+        });
+        expect(await attempts(d)).toEqual([]);
+      }
+
+      // The receiver may have acted on the abandoned request: the resend carries the same id.
+      expect(await deliver()).toMatchObject({ claimed: 2, delivered: 2 });
+      expect(idsReceived()).toEqual([messageId, messageId, behind.messageId]);
+      expect(await delivery(id)).toMatchObject({ status: 'delivered', attempts: 1 });
+    });
+
+    it('claims nothing once stopping, also as the deliver-alerts job of a stopping process', async () => {
+      const channelId = await addChannel();
+      const { id } = await queue(channelId);
+      const stopped = AbortSignal.abort();
+      expect(await deliver({}, { stop: stopped })).toMatchObject({ claimed: 0, handedBack: 0 });
+      const job = JOBS.find((j) => j.name === 'deliver-alerts');
+      const counts = await job?.run(
+        deps,
+        { pollConcurrency: 1, retentionDays: 0 },
+        { stopping: stopped, deadline: new AbortController().signal },
+      );
+      expect(counts).toMatchObject({ claimed: 0 });
+      expect(await delivery(id)).toMatchObject({ status: 'pending', lease_until: null });
+      expect(receiver.received).toEqual([]);
+    });
   });
 
   it('sends a test alert at once and reports what the receiver said', async () => {

@@ -1,8 +1,8 @@
 /**
  * A webhook receiver on 127.0.0.1 for delivery tests: verifies Standard Webhooks signatures with the
  * `standardwebhooks` package (a bad one gets 401), records every request, and can be told to answer
- * with another status (500, 410, 429 + Retry-After…) or to be down (its port closed). Without a
- * secret it verifies nothing: a stand-in for a Slack incoming webhook.
+ * with another status (500, 410, 429 + Retry-After…), to answer late, or to be down (its port
+ * closed). Without a secret it verifies nothing: a stand-in for a Slack incoming webhook.
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -22,7 +22,13 @@ export type ReceivedRequest = {
   at: number;
 };
 
-export type ReceiverAnswer = { status: number; headers?: Record<string, string>; body?: string };
+export type ReceiverAnswer = {
+  status: number;
+  headers?: Record<string, string>;
+  body?: string;
+  /** Answer this long after the request arrived (it is recorded on arrival). */
+  delayMs?: number;
+};
 
 export type WebhookReceiver = {
   url: (path?: string) => string;
@@ -31,8 +37,8 @@ export type WebhookReceiver = {
   received: ReceivedRequest[];
   /** Requests that were verified (or not checked) and answered 2xx: what the receiver accepted. */
   accepted: () => ReceivedRequest[];
-  /** Answer every later request like this (until told otherwise). */
-  answer: (answer: ReceiverAnswer) => void;
+  /** Answer every later request like this, or as this function says (until told otherwise). */
+  answer: (answer: ReceiverAnswer | (() => ReceiverAnswer)) => void;
   /** Answer the next requests like these, one each, then go back to the standing answer. */
   answerNext: (...answers: ReceiverAnswer[]) => void;
   /** Close the port (connections refused) until `up()`. */
@@ -49,7 +55,8 @@ export async function startWebhookReceiver(
   const secret = options.secret ?? null;
   const verifier = secret === null ? null : new Webhook(secret);
   const received: ReceivedRequest[] = [];
-  let standing: ReceiverAnswer = OK;
+  let standing: ReceiverAnswer | (() => ReceiverAnswer) = OK;
+  const late = new Set<ReturnType<typeof setTimeout>>();
   const queued: ReceiverAnswer[] = [];
   let port = 0;
   let server: Server | undefined;
@@ -67,7 +74,7 @@ export async function startWebhookReceiver(
     }
     const answer: ReceiverAnswer = verifyError
       ? { status: 401, body: `signature rejected: ${verifyError}` }
-      : (queued.shift() ?? standing);
+      : (queued.shift() ?? (typeof standing === 'function' ? standing() : standing));
     received.push({
       path: new URL(req.url ?? '/', 'http://x').pathname,
       headers: req.headers,
@@ -86,8 +93,17 @@ export async function startWebhookReceiver(
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         const answer = handle(req, Buffer.concat(chunks).toString('utf8'));
-        res.writeHead(answer.status, { 'content-type': 'text/plain', ...answer.headers });
-        res.end(answer.body ?? '');
+        const send = () => {
+          res.writeHead(answer.status, { 'content-type': 'text/plain', ...answer.headers });
+          res.end(answer.body ?? '');
+        };
+        if (!answer.delayMs) return send();
+        const timer = setTimeout(() => {
+          late.delete(timer);
+          // The client may have gone (a killed sender): nothing to answer then.
+          if (!res.destroyed) send();
+        }, answer.delayMs);
+        late.add(timer);
       });
     });
     await new Promise<void>((resolve, reject) => {
@@ -101,6 +117,8 @@ export async function startWebhookReceiver(
     new Promise<void>((resolve) => {
       const s = server;
       server = undefined;
+      for (const timer of late) clearTimeout(timer);
+      late.clear();
       if (!s) return resolve();
       s.closeAllConnections();
       s.close(() => resolve());

@@ -15,7 +15,7 @@ import { deleteExpiredMentions } from '../../jobs/retention.ts';
 import { getSentimentTrend } from '../../src/analytics/trends.ts';
 import type { Deps } from '../../src/deps.ts';
 import { ingestItems } from '../../src/ingest/ingest-items.ts';
-import { createTestDb, resetDb } from '../helpers/db.ts';
+import { createTestDb, resetDb, TEST_DATABASE_URL } from '../helpers/db.ts';
 import { createTestDeps } from '../helpers/deps.ts';
 import { type SeedMention, seedMentions } from '../helpers/mentions.ts';
 
@@ -122,7 +122,7 @@ describe('retention', () => {
       input: { days: 400, batchSize: 1000, pauseMs: 7 },
       options: { sleep: async (ms) => void pauses.push(ms) },
     });
-    expect(report).toEqual({ cutoff: CUTOFF, deleted: 2500, batches: 3 });
+    expect(report).toEqual({ cutoff: CUTOFF, deleted: 2500, batches: 3, runningElsewhere: false });
     expect(pauses).toEqual([7, 7]); // between batches, not after the last
     const left = await handle.db.selectFrom('mentions').select('id').orderBy('id').execute();
     expect(left.map((m) => m.id)).toEqual(recent);
@@ -130,7 +130,7 @@ describe('retention', () => {
     expect(await count('mention_themes')).toBe(4);
     expect(await count('sentiment_feedback')).toBe(0);
     // Nothing left to do: a second run deletes nothing.
-    expect(await retain()).toEqual({ cutoff: CUTOFF, deleted: 0, batches: 0 });
+    expect(await retain()).toEqual({ cutoff: CUTOFF, deleted: 0, batches: 0, runningElsewhere: false });
   });
 
   it('runs as the retention job of the registry, with the retention of the settings', async () => {
@@ -143,18 +143,20 @@ describe('retention', () => {
     expect(await job?.run(deps, { pollConcurrency: 1, retentionDays: 0 })).toEqual({
       deleted: 0,
       batches: 0,
+      runningElsewhere: 0,
     });
     expect(await count('mentions')).toBe(7);
     expect(await job?.run(deps, { pollConcurrency: 1, retentionDays: 400 })).toEqual({
       deleted: 5,
       batches: 1,
+      runningElsewhere: 0,
     });
     expect(await count('mentions')).toBe(2);
   });
 
   it('keeps everything with a retention of 0', async () => {
     await seedMentions(handle.db, series('2020-01-01T00:00:00Z', 20));
-    expect(await retain(0)).toEqual({ cutoff: null, deleted: 0, batches: 0 });
+    expect(await retain(0)).toEqual({ cutoff: null, deleted: 0, batches: 0, runningElsewhere: false });
     expect(await count('mentions')).toBe(20);
     const state = await handle.db
       .selectFrom('rollup_state')
@@ -321,4 +323,54 @@ describe('retention', () => {
     expect(again).toMatchObject({ matched: 2, inserted: 1, duplicates: 1, insertedExternalIds: ['new-1'] });
     expect((await trend(oldMarch)).totals.volume).toBe(1);
   });
+  it.skipIf(!TEST_DATABASE_URL)(
+    'runs in one worker at a time on PostgreSQL: a second run meanwhile leaves the work to the first, a run after it goes ahead (needs TEST_DATABASE_URL)',
+    async () => {
+      await seed(series('2025-01-01T00:00:00Z', 2500));
+      // The first run pauses after its first batch until the second one has answered.
+      let secondDone = () => {};
+      const second = new Promise<void>((resolve) => {
+        secondDone = resolve;
+      });
+      let paused = () => {};
+      const firstPaused = new Promise<void>((resolve) => {
+        paused = resolve;
+      });
+      const first = deleteExpiredMentions({
+        deps,
+        input: { days: 400, batchSize: 1000, pauseMs: 1 },
+        options: {
+          sleep: async () => {
+            paused();
+            await second;
+          },
+        },
+      });
+      await firstPaused;
+      expect(await count('mentions')).toBe(1500);
+      const meanwhile = await retain();
+      secondDone();
+      expect(meanwhile).toEqual({ cutoff: CUTOFF, deleted: 0, batches: 0, runningElsewhere: true });
+      expect(await first).toEqual({ cutoff: CUTOFF, deleted: 2500, batches: 3, runningElsewhere: false });
+      expect(await count('mentions')).toBe(0);
+
+      // Two at once, as two workers' ticks at 03:17: one does the work, the other stands aside
+      // (whichever gets the lock pauses after its first batch until the other has answered).
+      await seed(series('2025-02-01T00:00:00Z', 1200));
+      const runs: Promise<unknown>[] = [];
+      const run = (other: number) =>
+        deleteExpiredMentions({
+          deps,
+          input: { days: 400, batchSize: 500, pauseMs: 1 },
+          options: { sleep: async () => void (await runs[other]) },
+        });
+      runs.push(run(1), run(0));
+      const both = (await Promise.all(runs)) as Awaited<ReturnType<typeof run>>[];
+      expect(both.map((r) => r.runningElsewhere).sort()).toEqual([false, true]);
+      expect(both.reduce((n, r) => n + r.deleted, 0)).toBe(1200);
+      expect(await count('mentions')).toBe(0);
+      // Released with its run: the next run goes ahead.
+      expect(await retain()).toEqual({ cutoff: CUTOFF, deleted: 0, batches: 0, runningElsewhere: false });
+    },
+  );
 });
