@@ -3,11 +3,9 @@
  * default, or a PostgreSQL server when a URL is given. Both are normalised to behave alike:
  * int8 and numeric come back as JS numbers, and the session time zone is UTC.
  */
-import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect } from 'kysely';
-import { PGliteDialect } from 'kysely-pglite-dialect';
-import pg from 'pg';
 import { acquireLockFile } from './lock-file.ts';
+import { createPostgresPool, INT8_OID, NUMERIC_OID, toNumber } from './postgres.ts';
 import type { Database } from './schema.ts';
 
 export type DbTarget =
@@ -21,34 +19,20 @@ export type DbHandle = {
   close: () => Promise<void>;
 };
 
-const INT8_OID = 20;
-const NUMERIC_OID = 1700;
-
-function toNumber(value: string): number {
-  return Number(value);
-}
-
 export async function createDb(target: DbTarget): Promise<DbHandle> {
   if (target.kind === 'postgres') {
-    const options = ['-c TimeZone=UTC'];
-    if (target.searchPath) options.push(`-c search_path=${target.searchPath}`);
-    const pool = new pg.Pool({
-      connectionString: target.url,
-      max: target.maxConnections ?? 10,
-      options: options.join(' '),
-      types: {
-        getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-          oid === INT8_OID || oid === NUMERIC_OID
-            ? toNumber
-            : pg.types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser,
-      },
-    });
+    const pool = createPostgresPool(target);
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { db, kind: 'postgres', close: () => db.destroy() };
   }
 
   const lock = target.dataDir === null ? null : acquireLockFile(target.dataDir);
   try {
+    // Loaded only here: PGlite's WASM build costs a PostgreSQL-backed process some 90 MB it never uses.
+    const [{ PGlite }, { PGliteDialect }] = await Promise.all([
+      import('@electric-sql/pglite'),
+      import('kysely-pglite-dialect'),
+    ]);
     const pglite = new PGlite({
       ...(target.dataDir === null ? {} : { dataDir: target.dataDir }),
       parsers: { [INT8_OID]: toNumber, [NUMERIC_OID]: toNumber },

@@ -1,7 +1,19 @@
 import { pino } from 'pino';
 
-/** The slice of pino the code uses, so tests and other runtimes can pass their own. */
-export type Logger = Pick<pino.Logger, 'info' | 'warn' | 'error' | 'debug' | 'child'>;
+/** One log call, as pino takes it: fields then a message, or a message alone. */
+type LogFn = { (fields: object, message?: string): void; (message: string): void };
+
+/**
+ * The slice of pino the code uses, by shape, so tests and other runtimes (Workers, which have no
+ * pino: src/console-logger.ts) can pass their own.
+ */
+export type Logger = {
+  info: LogFn;
+  warn: LogFn;
+  error: LogFn;
+  debug: LogFn;
+  child: (bindings: Record<string, unknown>) => Logger;
+};
 
 /**
  * Credentials never reach the logs: no code logs them, and should an object holding one be logged

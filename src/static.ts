@@ -2,21 +2,30 @@
  * Static files the app serves from npm packages (Swagger UI for /api/docs, uPlot for the dashboard),
  * so nothing comes from a CDN and every page works offline. Only the names listed here can be asked
  * for: a request never names a path. Each file is read once, with node:fs from its package's
- * directory, and kept in memory. A runtime without a file system (Workers) swaps this module.
+ * directory, and kept in memory. A runtime without a file system (Workers) serves the same files
+ * from its static assets (src/worker-assets.ts writes them) and never reads them through here: so
+ * nothing here touches the file system or Node's module resolution before a file is asked for.
  */
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import swaggerUiPackage from 'swagger-ui-dist/package.json' with { type: 'json' };
+import uplotPackage from 'uplot/package.json' with { type: 'json' };
 import packageJson from '../package.json' with { type: 'json' };
 
-const require = createRequire(import.meta.url);
+/** The versions of the packages files are served from, as bundled (no resolution at run time). */
+const PACKAGE_VERSIONS = {
+  'swagger-ui-dist': swaggerUiPackage.version,
+  uplot: uplotPackage.version,
+} as const;
+type Package = keyof typeof PACKAGE_VERSIONS;
 
 const JS = 'text/javascript; charset=utf-8';
 const CSS = 'text/css; charset=utf-8';
 
 /** A file of an npm package, or one of the dashboard's own files (src/dashboard/assets/). */
-type Entry = { pkg: string; file: string; type: string } | { own: string; type: string };
+type Entry = { pkg: Package; file: string; type: string } | { own: string; type: string };
 
 const STATIC_ASSETS = {
   'swagger-ui.css': { pkg: 'swagger-ui-dist', file: 'swagger-ui.css', type: CSS },
@@ -36,7 +45,7 @@ const STATIC_ASSETS = {
 const pathOf = (entry: Entry): string =>
   'own' in entry
     ? fileURLToPath(new URL(`./dashboard/assets/${entry.own}`, import.meta.url))
-    : join(packageInfo(entry.pkg).dir, entry.file);
+    : join(packageDir(entry.pkg), entry.file);
 
 export type StaticAssetName = keyof typeof STATIC_ASSETS;
 
@@ -50,10 +59,9 @@ export function isStaticAssetName(name: string): name is StaticAssetName {
   return Object.hasOwn(STATIC_ASSETS, name);
 }
 
-/** The package's directory and version, from its package.json as Node resolves it from here. */
-function packageInfo(pkg: string): { dir: string; version: string } {
-  const manifest = require.resolve(`${pkg}/package.json`);
-  return { dir: dirname(manifest), version: (require(manifest) as { version: string }).version };
+/** The package's directory, as Node resolves it from here. */
+function packageDir(pkg: Package): string {
+  return dirname(createRequire(import.meta.url).resolve(`${pkg}/package.json`));
 }
 
 const cache = new Map<StaticAssetName, Promise<StaticAsset>>();
@@ -62,7 +70,7 @@ const cache = new Map<StaticAssetName, Promise<StaticAsset>>();
 export function staticAssetVersion(name: StaticAssetName): string {
   const entry: Entry = STATIC_ASSETS[name];
   // The dashboard's own files change with earshot's version.
-  return 'pkg' in entry ? packageInfo(entry.pkg).version : packageJson.version;
+  return 'pkg' in entry ? PACKAGE_VERSIONS[entry.pkg] : packageJson.version;
 }
 
 /** The bytes and content type of a listed asset; undefined for any other name. */

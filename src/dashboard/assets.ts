@@ -8,7 +8,7 @@ import { readStaticAsset, type StaticAsset, type StaticAssetName } from '../stat
 /** The URL prefix the dashboard serves these under. */
 export const ASSET_PREFIX = '/dashboard/assets/';
 
-const DASHBOARD_ASSETS = [
+export const DASHBOARD_ASSETS = [
   'dashboard.css',
   'dashboard.js',
   'api.js',

@@ -8,7 +8,8 @@ import { Hono } from 'hono';
 import { AppError } from '../errors.ts';
 import { readStaticAsset, type StaticAssetName, staticAssetVersion } from '../static.ts';
 
-const DOCS_ASSETS: readonly StaticAssetName[] = [
+/** The API reference's static files, served under /api/docs/. */
+export const DOCS_ASSETS: readonly StaticAssetName[] = [
   'swagger-ui.css',
   'swagger-ui-bundle.js',
   'favicon-32x32.png',
