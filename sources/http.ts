@@ -134,6 +134,15 @@ function isTransient(error: unknown): error is UpstreamError {
   return error.kind === 'http' && error.status !== undefined && (error.status === 429 || error.status >= 500);
 }
 
+/** A network failure in a line: the code first (what tests and operators grep for), then what it says. */
+function networkDetail(error: unknown): string {
+  const cause = (error as Error & { cause?: { code?: string; message?: string } }).cause;
+  const code = cause?.code;
+  const message = cause?.message ?? (error as Error).message;
+  if (!code || message?.includes(code)) return message || code || 'network error';
+  return message ? `${code}: ${message}` : code;
+}
+
 export const USER_AGENT = 'earshot/0.1 (brand monitoring; +https://github.com/earshot/earshot)';
 
 type HostGate = { active: number; waiting: Array<() => void>; nextStart: number };
@@ -199,6 +208,7 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
     }
     // One signal covers connect, headers and the whole body: a slow drip cannot outlast it.
     const signal = AbortSignal.timeout(timeoutMs);
+    let answered = false;
     try {
       const response = await doFetch(request.url, {
         method: request.method ?? 'GET',
@@ -207,6 +217,7 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
         signal,
         redirect: 'follow',
       });
+      answered = true;
       if (response.status === 304) {
         await response.body?.cancel();
         return {
@@ -238,9 +249,10 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
       if (error instanceof UpstreamError) throw error;
       if (signal.aborted)
         throw new UpstreamError('timeout', `${request.url}: no complete answer within ${timeoutMs} ms`);
-      const cause = (error as Error & { cause?: { code?: string; message?: string } }).cause;
-      const detail = cause?.code ?? cause?.message ?? (error as Error).message;
-      throw new UpstreamError('network', `${request.url}: ${detail}`);
+      throw new UpstreamError(
+        'network',
+        `${request.url}: ${networkDetail(error)}${answered ? ' (connection lost while reading the body)' : ''}`,
+      );
     }
   }
 

@@ -53,18 +53,21 @@ export function tally(results: readonly PollResult[]): PollTally {
   };
 }
 
-/** Peak RSS of this process, sampled every 100 ms until `stop()` (which returns it in MB). */
-export function sampleRss(): { stop: () => number } {
-  let peak = process.memoryUsage().rss;
-  const timer = setInterval(() => {
-    peak = Math.max(peak, process.memoryUsage().rss);
-  }, 100);
+/** A process's resident memory over a run: the highest sample and the median (the steady level). */
+export type RssFigures = { peakMb: number; steadyMb: number };
+
+/** This process's RSS, sampled every 100 ms until `stop()`. */
+export function sampleRss(): { stop: () => RssFigures } {
+  const samples = [process.memoryUsage().rss];
+  const timer = setInterval(() => samples.push(process.memoryUsage().rss), 100);
   timer.unref();
   return {
     stop: () => {
       clearInterval(timer);
-      peak = Math.max(peak, process.memoryUsage().rss);
-      return peak / (1024 * 1024);
+      samples.push(process.memoryUsage().rss);
+      const sorted = [...samples].sort((x, y) => x - y);
+      const mb = (bytes: number) => bytes / (1024 * 1024);
+      return { peakMb: mb(sorted.at(-1) ?? 0), steadyMb: mb(sorted[Math.floor(sorted.length / 2)] ?? 0) };
     },
   };
 }

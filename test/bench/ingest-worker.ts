@@ -6,7 +6,7 @@
  * peak RSS (sampled every 100 ms). Started by ingest.ts with `fork` and `--import tsx`.
  */
 import { pollDueSources } from '../../jobs/poll-sources.ts';
-import { openBenchRuntime, type PollTally, sampleRss, tally } from './ingest-runtime.ts';
+import { openBenchRuntime, type PollTally, type RssFigures, sampleRss, tally } from './ingest-runtime.ts';
 
 export type WorkerStart = {
   type: 'start';
@@ -19,7 +19,7 @@ export type WorkerStart = {
 export type WorkerGo = { type: 'go' };
 export type WorkerMessage =
   | { type: 'ready' }
-  | ({ type: 'done'; seconds: number; rssMb: number } & PollTally)
+  | ({ type: 'done'; seconds: number; rss: RssFigures } & PollTally)
   | { type: 'error'; message: string };
 
 function send(message: WorkerMessage): Promise<void> {
@@ -41,7 +41,7 @@ async function run(start: WorkerStart): Promise<void> {
     const started = performance.now();
     const results = await pollDueSources({ deps: runtime.deps, input: { concurrency: start.concurrency } });
     const seconds = (performance.now() - started) / 1000;
-    await send({ type: 'done', seconds, rssMb: rss.stop(), ...tally(results) });
+    await send({ type: 'done', seconds, rss: rss.stop(), ...tally(results) });
   } finally {
     await runtime.close();
   }

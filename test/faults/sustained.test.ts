@@ -93,7 +93,7 @@ function healthKind(row: SourceRow): string {
   const error = row.last_error ?? '';
   if (row.last_error_status !== null) return 'http';
   if (/: no complete answer within \d+ ms$/.test(error)) return 'timeout';
-  if (/: (UND_ERR_SOCKET|ECONNRESET|ECONNREFUSED|EPIPE)\b/.test(error)) return 'network';
+  if (/\b(UND_ERR_SOCKET|ECONNRESET|ECONNREFUSED|EPIPE)\b/.test(error)) return 'network';
   if (/expected JSON|not a valid RSS\/Atom feed|expected an? /.test(error)) return 'invalid';
   return `unrecognised (${error})`;
 }
