@@ -14,6 +14,7 @@ import * as apiTokens from './migrations/20261123_0008_api_tokens.ts';
 import * as jobRuns from './migrations/20261123_0009_job_runs.ts';
 import * as retention from './migrations/20261123_0010_retention.ts';
 import * as ingestIndexes from './migrations/20261123_0011_ingest_indexes.ts';
+import * as sourceErrorKind from './migrations/20261123_0012_source_error_kind.ts';
 import { ensureRollups } from './queries/rollups.ts';
 import type { Database } from './schema.ts';
 
@@ -29,6 +30,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '20261123_0009_job_runs': jobRuns,
   '20261123_0010_retention': retention,
   '20261123_0011_ingest_indexes': ingestIndexes,
+  '20261123_0012_source_error_kind': sourceErrorKind,
 };
 
 export type MigrationLog = (message: string) => void;

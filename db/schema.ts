@@ -35,6 +35,8 @@ export interface SourcesTable {
   consecutive_failures: Generated<number>;
   /** HTTP status of the last failure, where there was one. */
   last_error_status: number | null;
+  /** The class of the last failure (`SourceErrorClass` in sources/http.ts). */
+  last_error_kind: string | null;
   /** Successful polls in a row that brought no new mention ("silence" alerts). */
   empty_polls: Generated<number>;
   /** Brands every item of this source is about, whether or not it names them. */

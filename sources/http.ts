@@ -20,6 +20,51 @@ export class UpstreamError extends Error {
   }
 }
 
+/**
+ * What went wrong with a source, as a small closed set: what source health stores and the label of
+ * `earshot_source_errors_total` (what a dashboard needs to tell "their side" from "our side").
+ */
+export type SourceErrorClass =
+  | 'timeout'
+  | 'http_4xx'
+  | 'http_5xx'
+  | 'rate_limited'
+  | 'parse'
+  | 'network'
+  | 'other';
+
+export const SOURCE_ERROR_CLASSES: readonly SourceErrorClass[] = [
+  'timeout',
+  'http_4xx',
+  'http_5xx',
+  'rate_limited',
+  'parse',
+  'network',
+  'other',
+];
+
+export function classifySourceError(error: unknown): SourceErrorClass {
+  if (!(error instanceof UpstreamError)) return 'other';
+  switch (error.kind) {
+    case 'timeout':
+      return 'timeout';
+    case 'network':
+      return 'network';
+    case 'invalid':
+      return 'parse';
+    case 'too_large':
+      return 'other';
+    case 'http': {
+      const status = error.status ?? 0;
+      // GitHub answers a spent rate limit with 403 and a reset time; others with 429.
+      if (status === 429 || (status === 403 && error.retryAfterMs !== undefined)) return 'rate_limited';
+      if (status >= 500) return 'http_5xx';
+      if (status >= 400) return 'http_4xx';
+      return 'other';
+    }
+  }
+}
+
 export type HttpRequest = {
   url: string;
   /** GET unless said otherwise. */

@@ -12,7 +12,7 @@
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { countDueDeliveries, countDueSources, countSourcesByState } from '../db/queries/metrics.ts';
-import { UpstreamError } from '../sources/http.ts';
+import { classifySourceError, type SourceErrorClass } from '../sources/http.ts';
 import { pollableKinds } from '../sources/index.ts';
 import { type SourceHealth, sourceStatus } from './catalog/sources.ts';
 import type { Deps } from './deps.ts';
@@ -21,16 +21,6 @@ import { AppError } from './errors.ts';
 export const METRIC_PREFIX = 'earshot_';
 
 export type PollOutcome = 'ok' | 'not_modified' | 'failed';
-
-/** What went wrong with a source, as a small closed set (the label of `earshot_source_errors_total`). */
-export type SourceErrorClass =
-  | 'timeout'
-  | 'http_4xx'
-  | 'http_5xx'
-  | 'rate_limited'
-  | 'parse'
-  | 'network'
-  | 'other';
 
 export type DeliveryOutcome = 'delivered' | 'retry' | 'failed' | 'deferred';
 
@@ -52,28 +42,7 @@ export type Metrics = {
   };
 };
 
-/** Upstream failures by class: what a dashboard needs to tell "their side" from "our side". */
-export function classifySourceError(error: unknown): SourceErrorClass {
-  if (!(error instanceof UpstreamError)) return 'other';
-  switch (error.kind) {
-    case 'timeout':
-      return 'timeout';
-    case 'network':
-      return 'network';
-    case 'invalid':
-      return 'parse';
-    case 'too_large':
-      return 'other';
-    case 'http': {
-      const status = error.status ?? 0;
-      // GitHub answers a spent rate limit with 403 and a reset time; others with 429.
-      if (status === 429 || (status === 403 && error.retryAfterMs !== undefined)) return 'rate_limited';
-      if (status >= 500) return 'http_5xx';
-      if (status >= 400) return 'http_4xx';
-      return 'other';
-    }
-  }
-}
+export { classifySourceError, type SourceErrorClass };
 
 const HTTP_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 

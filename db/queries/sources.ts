@@ -209,6 +209,8 @@ export function recordPollFailure(
   status: number | null = null,
   /** The upstream asked us to wait until then (Retry-After, rate-limit reset). */
   notBefore: Date | null = null,
+  /** The failure's class (timeout, http_5xx…). */
+  kind: string | null = null,
 ): Promise<SourceRow | undefined> {
   return db
     .updateTable('sources')
@@ -216,6 +218,7 @@ export function recordPollFailure(
       last_polled_at: at,
       last_error: error.slice(0, 2000),
       last_error_status: status,
+      last_error_kind: kind,
       last_error_at: at,
       consecutive_failures: eb('consecutive_failures', '+', 1),
       next_poll_at: sql<Date>`greatest(${at}::timestamptz + make_interval(secs => greatest(poll_interval_seconds,

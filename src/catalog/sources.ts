@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { listBrands as listBrandRows } from '../../db/queries/brands.ts';
 import * as queries from '../../db/queries/sources.ts';
 import type { SourceRow } from '../../db/schema.ts';
+import type { SourceErrorClass } from '../../sources/http.ts';
 import type { Deps } from '../deps.ts';
 import { AppError, conflictOnDuplicate, parseInput } from '../errors.ts';
 import { isSealed, MASKED, SECRET_FIELD, sealSecretFields } from '../secrets.ts';
@@ -54,6 +55,7 @@ export type SourceHealth = {
   lastSuccessAt: Date | null;
   lastError: string | null;
   lastErrorStatus: number | null;
+  lastErrorKind: SourceErrorClass | null;
   lastErrorAt: Date | null;
   consecutiveFailures: number;
   nextPollAt: Date | null;
@@ -110,6 +112,7 @@ export function healthOf(row: SourceRow, push: boolean): SourceHealth {
     lastSuccessAt: row.last_success_at,
     lastError: row.last_error,
     lastErrorStatus: row.last_error_status,
+    lastErrorKind: row.last_error_kind as SourceErrorClass | null,
     lastErrorAt: row.last_error_at,
     consecutiveFailures: row.consecutive_failures,
     nextPollAt: push || !row.enabled ? null : row.next_poll_at,

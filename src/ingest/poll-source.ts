@@ -5,7 +5,7 @@
  */
 import { getSource, recordPollFailure } from '../../db/queries/sources.ts';
 import type { SourceRow } from '../../db/schema.ts';
-import { UpstreamError } from '../../sources/http.ts';
+import { classifySourceError, UpstreamError } from '../../sources/http.ts';
 import type { FetchResult } from '../../sources/types.ts';
 import type { Deps } from '../deps.ts';
 import { AppError } from '../errors.ts';
@@ -67,7 +67,15 @@ async function fail(
   const retryAfterMs = error instanceof UpstreamError ? error.retryAfterMs : undefined;
   const notBefore = retryAfterMs === undefined ? null : new Date(at.getTime() + retryAfterMs);
   deps.metrics?.recordPoll(source.kind, 'failed', error);
-  const updated = await recordPollFailure(deps.db, source.id, at, message, status, notBefore);
+  const updated = await recordPollFailure(
+    deps.db,
+    source.id,
+    at,
+    message,
+    status,
+    notBefore,
+    classifySourceError(error),
+  );
   deps.logger.warn({ sourceId: source.id, kind: source.kind, error: message, status }, 'source poll failed');
   return {
     ...NOTHING,

@@ -7,6 +7,7 @@
 import { extendZodWithOpenApi } from '@hono/zod-openapi';
 import { z } from 'zod';
 import { TREND_UNITS } from '../../db/queries/analytics.ts';
+import { SOURCE_ERROR_CLASSES, type SourceErrorClass } from '../../sources/http.ts';
 import { SEVERITIES } from '../alerts/fire.ts';
 import { RULE_KINDS } from '../alerts/rules.ts';
 import { BREAKDOWN_DIMS } from '../analytics/trends.ts';
@@ -247,6 +248,13 @@ const SourceHealth = z
     lastSuccessAt: Timestamp.nullable(),
     lastError: z.string().nullable(),
     lastErrorStatus: z.number().int().nullable(),
+    lastErrorKind: z
+      .enum(SOURCE_ERROR_CLASSES as [SourceErrorClass, ...SourceErrorClass[]])
+      .nullable()
+      .openapi({
+        description:
+          'Whose side the last failure was on: timeout, http_4xx, http_5xx, rate_limited, parse, network, other.',
+      }),
     lastErrorAt: Timestamp.nullable(),
     consecutiveFailures: Count,
     nextPollAt: Timestamp.nullable(),

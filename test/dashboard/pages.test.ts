@@ -284,7 +284,7 @@ describe('dashboard pages', () => {
       deps,
       input: { name: 'flaky feed', kind: 'rss', options: { url: 'https://example.com/feed' } },
     });
-    await sql`update sources set consecutive_failures = 1, last_error = 'HTTP 503 from upstream', last_error_status = 503 where id = ${failing.id}`.execute(
+    await sql`update sources set consecutive_failures = 1, last_error = 'HTTP 503 from upstream', last_error_status = 503, last_error_kind = 'http_5xx' where id = ${failing.id}`.execute(
       handle.db,
     );
 
@@ -302,6 +302,9 @@ describe('dashboard pages', () => {
     expect(attribute(res.html, `data-rule-id="${quiet.body.id}"`, 'data-last-fired')).toBe('');
     expect(res.html).toMatch(new RegExp(`data-source-id="${failing.id}" data-status="degraded"`));
     expect(res.html).toContain('HTTP 503 from upstream');
+    expect(res.html, 'the failure class in words').toMatch(
+      /data-testid="source-error-kind">server error \(5xx\)</,
+    );
 
     // Worked through the API, the page follows.
     const id = incident?.[1];

@@ -88,14 +88,22 @@ const EVERY_KIND: readonly UpstreamErrorKind[] = ['timeout', 'network', 'http', 
 
 const replay = `seed ${SEED}: FAULT_SEED=${SEED} replays it`;
 
-/** The kind of failure a source's health shows: HTTP status, else what the message says. */
+/** The kind of failure a source's health shows: its stored class (`last_error_kind`), as an UpstreamErrorKind. */
 function healthKind(row: SourceRow): string {
-  const error = row.last_error ?? '';
-  if (row.last_error_status !== null) return 'http';
-  if (/: no complete answer within \d+ ms$/.test(error)) return 'timeout';
-  if (/\b(UND_ERR_SOCKET|ECONNRESET|ECONNREFUSED|EPIPE)\b/.test(error)) return 'network';
-  if (/expected JSON|not a valid RSS\/Atom feed|expected an? /.test(error)) return 'invalid';
-  return `unrecognised (${error})`;
+  switch (row.last_error_kind) {
+    case 'timeout':
+      return 'timeout';
+    case 'network':
+      return 'network';
+    case 'parse':
+      return 'invalid';
+    case 'http_4xx':
+    case 'http_5xx':
+    case 'rate_limited':
+      return row.last_error_status === null ? `http without a status (${row.last_error})` : 'http';
+    default:
+      return `unrecognised (${row.last_error_kind}: ${row.last_error})`;
+  }
 }
 
 /** The metrics class of a fault's failure (src/metrics.ts). */

@@ -263,5 +263,6 @@ describe('back-off honours the upstream', () => {
       .where('id', '=', source.id)
       .executeTakeFirstOrThrow();
     expect(row.last_error_status).toBe(429);
+    expect(row.last_error_kind, 'the failure class is stored with it').toBe('rate_limited');
   });
 });

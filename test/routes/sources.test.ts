@@ -92,6 +92,7 @@ describe('/api/sources', () => {
       status: 'degraded',
       consecutiveFailures: 1,
       lastErrorStatus: 503,
+      lastErrorKind: 'http_5xx',
     });
 
     // It keeps failing: visibly failing, and backed off further each time.

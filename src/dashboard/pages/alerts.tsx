@@ -4,6 +4,7 @@
  * them); the brand's rules with when they last fired and whether channels heard; and the health of
  * every source.
  */
+import type { SourceErrorClass } from '../../../sources/http.ts';
 import { listChannels } from '../../alerts/channels-catalog.ts';
 import { getAlert, type IncidentDetail, listAlerts } from '../../alerts/incidents.ts';
 import { listRules } from '../../alerts/rules.ts';
@@ -14,6 +15,17 @@ import type { PageContext, PageResult } from '../page.tsx';
 import { curlJson, NoBrands, TokenNote } from '../page.tsx';
 import { pageUrl } from '../state.ts';
 import { UserText, visibleText } from '../text.tsx';
+
+/** A source's last failure class (source health), in words. */
+const ERROR_KIND_LABELS: Record<SourceErrorClass, string> = {
+  timeout: 'timed out',
+  http_4xx: 'refused (4xx)',
+  http_5xx: 'server error (5xx)',
+  rate_limited: 'rate limited',
+  parse: 'unreadable answer',
+  network: 'connection failed',
+  other: 'failed',
+};
 
 export const INBOX_SIZE = 25;
 /** Events shown per incident (the API has the latest 100). */
@@ -197,6 +209,11 @@ function SourceHealth({ sources, ctx }: { sources: Source[]; ctx: PageContext })
                 <td class="error-cell">
                   {h.lastError ? (
                     <>
+                      {h.lastErrorKind && h.lastErrorKind !== 'other' ? (
+                        <span class="badge" data-testid="source-error-kind">
+                          {ERROR_KIND_LABELS[h.lastErrorKind]}
+                        </span>
+                      ) : null}{' '}
                       {h.lastErrorStatus ? <span class="badge">HTTP {h.lastErrorStatus}</span> : null}{' '}
                       <UserText text={h.lastError} max={300} />
                       <br />
