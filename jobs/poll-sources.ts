@@ -6,6 +6,7 @@
 import { claimDueSources, releaseSourceLease } from '../db/queries/sources.ts';
 import type { SourceRow } from '../db/schema.ts';
 import { pollableKinds } from '../sources/index.ts';
+import { unlessAborted } from '../src/abort.ts';
 import type { Deps } from '../src/deps.ts';
 import { type PollResult, pollLoadedSource } from '../src/ingest/poll-source.ts';
 
@@ -73,18 +74,8 @@ async function pollClaimed(
     return undefined;
   });
   if (!giveUp) return poll;
-  let onAbort = () => {};
-  const abandoned = new Promise<'released'>((resolve) => {
-    onAbort = () => resolve('released');
-    if (giveUp.aborted) onAbort();
-    else giveUp.addEventListener('abort', onAbort, { once: true });
-  });
-  try {
-    const outcome = await Promise.race([poll, abandoned]);
-    if (outcome !== 'released') return outcome;
-  } finally {
-    giveUp.removeEventListener('abort', onAbort);
-  }
+  const outcome = await unlessAborted(poll, giveUp, 'released' as const);
+  if (outcome !== 'released') return outcome;
   // The claim returned the source with its lease as `next_poll_at`. A poll that commits after this
   // is harmless: mentions are unique per source and external id.
   try {

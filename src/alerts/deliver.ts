@@ -29,6 +29,7 @@ import {
   rescheduleDelivery,
 } from '../../db/queries/deliveries.ts';
 import type { AlertChannelRow, AlertDeliveryRow } from '../../db/schema.ts';
+import { unlessAborted } from '../abort.ts';
 import type { Deps } from '../deps.ts';
 import { AppError, parseInput } from '../errors.ts';
 import type { DeliveryOutcome } from '../metrics.ts';
@@ -467,19 +468,9 @@ async function sendUnlessGivenUp(
     timeoutMs: run.options.timeoutMs,
   });
   if (!giveUp) return send;
-  let onAbort = () => {};
-  const abandoned = new Promise<'abandoned'>((resolve) => {
-    onAbort = () => resolve('abandoned');
-    if (giveUp.aborted) onAbort();
-    else giveUp.addEventListener('abort', onAbort, { once: true });
-  });
-  try {
-    const outcome = await Promise.race([send, abandoned]);
-    // No answer because the request was aborted: abandoned too, not a failure of the receiver.
-    return outcome !== 'abandoned' && outcome.status === null && giveUp.aborted ? 'abandoned' : outcome;
-  } finally {
-    giveUp.removeEventListener('abort', onAbort);
-  }
+  const outcome = await unlessAborted(send, giveUp, 'abandoned' as const);
+  // No answer because the request was aborted: abandoned too, not a failure of the receiver.
+  return outcome !== 'abandoned' && outcome.status === null && giveUp.aborted ? 'abandoned' : outcome;
 }
 
 /** `fetch` whose requests are also aborted by `signal`. */

@@ -9,7 +9,7 @@
  * once its rule's cooldown has passed since channels were last told.
  */
 import { randomUUID } from 'node:crypto';
-import { sql } from 'kysely';
+import { type RawBuilder, sql } from 'kysely';
 import type { Executor } from '../../db/queries/brands.ts';
 import type { AlertRuleRow, IncidentRow, Severity } from '../../db/schema.ts';
 import { zoneOffsetMs } from '../analytics/time.ts';
@@ -130,6 +130,24 @@ async function loadMention(db: Executor, mentionId: number): Promise<MessageMent
 }
 
 /**
+ * An event for a group whose incident is open joins it: its events and mentions are added, the
+ * latest event time kept, and the severity raised to the event's if higher.
+ */
+const JOIN_OPEN_INCIDENT = sql`on conflict (rule_id, group_key) where status <> 'resolved' do update set
+  events = incidents.events + excluded.events,
+  mention_count = incidents.mention_count + excluded.mention_count,
+  last_event_at = greatest(incidents.last_event_at, excluded.last_event_at),
+  severity = case when array_position(array['info', 'warning', 'critical'], excluded.severity)
+    > array_position(array['info', 'warning', 'critical'], incidents.severity)
+    then excluded.severity else incidents.severity end`;
+
+/** The rule's events announced in the hour before `now` (what the flood cap counts), as an expression. */
+export function announcedLastHour(ruleId: number, now: Date): RawBuilder<number> {
+  return sql<number>`(select count(*)::int from alert_events where rule_id = ${ruleId}
+    and announced_at > ${new Date(now.getTime() - 3_600_000)})`;
+}
+
+/**
  * Opens the group's incident or joins the open one (escalating its severity), and records the event
  * in it: one statement.
  */
@@ -146,13 +164,7 @@ async function recordEvent(
         opened_at, last_event_at)
       values (${f.rule.id}, ${f.rule.brand_id}, ${f.rule.kind}, ${f.groupKey}, ${f.severity}, ${f.title}, 1,
         ${mentions}, ${now}, ${now})
-      on conflict (rule_id, group_key) where status <> 'resolved' do update set
-        events = incidents.events + 1,
-        mention_count = incidents.mention_count + excluded.mention_count,
-        last_event_at = greatest(incidents.last_event_at, excluded.last_event_at),
-        severity = case when array_position(array['info', 'warning', 'critical'], excluded.severity)
-          > array_position(array['info', 'warning', 'critical'], incidents.severity)
-          then excluded.severity else incidents.severity end
+      ${JOIN_OPEN_INCIDENT}
       returning *, (xmax = 0) as opened
     ),
     event as (
@@ -227,11 +239,7 @@ export async function fireAlert(
   const mentions = f.mentionCount ?? (f.mentionId ? 1 : 0);
   // What decides the event's fate, in one round trip: a repeat, the open incident's last
   // announcement (cooldown), and the rule's announcements in the last hour (flood cap).
-  const announced =
-    f.rule.max_alerts_per_hour === null
-      ? sql`0`
-      : sql`(select count(*) from alert_events where rule_id = ${f.rule.id}
-          and announced_at > ${new Date(now.getTime() - 3_600_000)})::int`;
+  const announced = f.rule.max_alerts_per_hour === null ? sql`0` : announcedLastHour(f.rule.id, now);
   const { rows } = await sql<{ seen: boolean; notified_at: Date | null; announced: number }>`
     select
       exists (select 1 from alert_events where rule_id = ${f.rule.id} and dedupe_key = ${f.dedupeKey}) as seen,
@@ -339,13 +347,7 @@ export async function recordHeldEvents(
       ${column((g) => g.events)}::int[], ${column((g) => g.mentions)}::int[])
       as g(key, severity, title, events, mentions)
     order by g.key
-    on conflict (rule_id, group_key) where status <> 'resolved' do update set
-      events = incidents.events + excluded.events,
-      mention_count = incidents.mention_count + excluded.mention_count,
-      last_event_at = greatest(incidents.last_event_at, excluded.last_event_at),
-      severity = case when array_position(array['info', 'warning', 'critical'], excluded.severity)
-        > array_position(array['info', 'warning', 'critical'], incidents.severity)
-        then excluded.severity else incidents.severity end
+    ${JOIN_OPEN_INCIDENT}
     returning id, group_key, (xmax = 0) as opened`.execute(db);
   const incidentOf = new Map(
     incidents.rows.map((r) => [r.group_key, { id: Number(r.id), opened: r.opened }]),

@@ -8,11 +8,13 @@
  * a week-old rule would otherwise fire on a new source's week of history. An item with no date of
  * its own counts as published when fetched, except on a source's first poll.
  */
+import { sql } from 'kysely';
 import { z } from 'zod';
 import type { Executor } from '../../db/queries/brands.ts';
 import type { AlertRuleRow, SourceRow } from '../../db/schema.ts';
 import type { Json, SentimentLabel } from '../types.ts';
 import {
+  announcedLastHour,
   decideFate,
   type Fired,
   type Firing,
@@ -297,13 +299,9 @@ async function ruleState(
       .execute(),
     rule.max_alerts_per_hour === null
       ? Promise.resolve(0)
-      : db
-          .selectFrom('alert_events')
-          .select((eb) => eb.fn.countAll<string>().as('n'))
-          .where('rule_id', '=', rule.id)
-          .where('announced_at', '>', new Date(now.getTime() - 3_600_000))
-          .executeTakeFirstOrThrow()
-          .then((r) => Number(r.n)),
+      : sql<{ n: number }>`select ${announcedLastHour(rule.id, now)} as n`
+          .execute(db)
+          .then((r) => Number(r.rows[0]?.n ?? 0)),
   ]);
   return {
     seen: new Set(seen.map((r) => r.dedupe_key)),
