@@ -1,5 +1,32 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { detectLanguage } from '../../src/nlp/language.ts';
+import { detectLanguage, ELD_DATA_FROM, eldDataAsJson } from '../../src/nlp/language.ts';
+
+describe("eld's database as JSON", () => {
+  const entry = import.meta.resolve('eld/small');
+
+  it("holds exactly what eld's own module holds, and is what Node loads", async () => {
+    const { ngramsData } = (await import(new URL('../ngrams/small.js', entry).href)) as {
+      ngramsData: unknown;
+    };
+    const source = readFileSync(new URL('../ngrams/small.js', entry), 'utf8');
+    expect(JSON.parse(eldDataAsJson(source))).toEqual(ngramsData);
+    // Not the fallback (which would hide a broken conversion behind the heavier module load).
+    expect(ELD_DATA_FROM).toBe('json');
+  });
+
+  it('converts quoted keys with escapes, bare keys and numbers, and refuses other escapes', () => {
+    const source =
+      "export const ngramsData = {type:'S60',languages:{0:'am'},ngrams:{'it\\'s':{0:12,11:-3},' \"x\\\\':{5:1.5}}};";
+    expect(JSON.parse(eldDataAsJson(source))).toEqual({
+      type: 'S60',
+      languages: { 0: 'am' },
+      ngrams: { "it's": { 0: 12, 11: -3 }, ' "x\\': { 5: 1.5 } },
+    });
+    expect(() => eldDataAsJson("export const ngramsData = {'a\\n':{0:1}};")).toThrow(/unexpected escape/);
+    expect(() => eldDataAsJson('export const nothing = 1;')).toThrow(/no ngramsData/);
+  });
+});
 
 // Examples written for this test (not taken from any data set).
 describe('detectLanguage', () => {
