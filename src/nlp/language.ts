@@ -21,6 +21,10 @@
  * - Otherwise, when the best language leads the runner-up by under 2% (relative) → null: on such
  *   near-ties eld was wrong about as often as right. With this, short English: 1.4% non-English,
  *   overall 0.25%, and 0.4% of English sentences get null.
+ * - Plain ASCII text with at least 3 English function words that other Latin-script languages do not
+ *   share ("the", "and", "you", "that"…, not "is" or "was"), making up at least 20% of its words →
+ *   'en' without eld. On the same benchmark it changed no verdict (payloads or English sentences) and
+ *   raised throughput from 14,454 to 19,305 texts/s.
  * null means "unknown", not "not English": callers should keep English sentiment for it.
  */
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -47,13 +51,33 @@ export type LanguageRules = {
   preferEnglishRatio: number;
   /** A best language leading the runner-up by less than this (relative) is a tie: null. */
   minRelativeLead: number;
+  /**
+   * Text in plain ASCII with at least this many English function words, making up at least
+   * `englishShare` of its words, is English without asking eld (0 turns this off).
+   */
+  englishWords: number;
+  englishShare: number;
 };
 export const DEFAULT_LANGUAGE_RULES: Readonly<LanguageRules> = {
   minLetters: 3,
   shortTextChars: 40,
   preferEnglishRatio: 0.9,
   minRelativeLead: 0.02,
+  englishWords: 3,
+  englishShare: 0.2,
 };
+
+/**
+ * English function words that are not words of the other Latin-script languages eld knows (so no
+ * "is", "was", "for", "to", "of", "so", "my": Dutch, German, Norwegian, Czech and Polish have them).
+ */
+const ENGLISH_WORDS = new Set(
+  (
+    'the and you that with this have are but they what would there their been which your about just ' +
+    "from when were had who how does did not very will should could don't didn't can't won't i'm it's"
+  ).split(' '),
+);
+const ASCII_WORD = /[a-z']+/g;
 const FULL_CONFIDENCE_LEAD = 0.3;
 /** eld reads the first 1,000 characters; a little more is kept so cleaning does not starve it. */
 const MAX_CHARS = 2_000;
@@ -156,6 +180,19 @@ function hasLetters(text: string, min: number): boolean {
   return false;
 }
 
+/**
+ * The share of the words that are English function words, when the text is plain ASCII and has at
+ * least `atLeast` of them; else 0. It answers most English text several times faster than eld.
+ */
+export function englishShare(text: string, atLeast = DEFAULT_LANGUAGE_RULES.englishWords): number {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the ASCII range
+  if (/[^\x00-\x7f]/.test(text)) return 0;
+  const words = text.toLowerCase().replace(/[’]/g, "'").match(ASCII_WORD) ?? [];
+  let found = 0;
+  for (const word of words) if (ENGLISH_WORDS.has(word)) found++;
+  return found >= atLeast ? found / words.length : 0;
+}
+
 function round(value: number): number {
   return Math.round(Math.max(0, Math.min(1, value)) * 1000) / 1000;
 }
@@ -170,6 +207,10 @@ export function createLanguageDetector(
   return (text) => {
     const cleaned = clean(text);
     if (!hasLetters(cleaned, rules.minLetters)) return UNKNOWN;
+    if (rules.englishWords > 0) {
+      const english = englishShare(cleaned, rules.englishWords);
+      if (english >= rules.englishShare) return { language: 'en', confidence: round(english / 0.4) };
+    }
     const result = detector.detect(cleaned);
     const best = result.language;
     if (!best) return UNKNOWN;

@@ -124,8 +124,9 @@ const detectors: Detector[] = [
 ];
 // earshot's detectLanguage (eld-large + rules), and its rules switched on one at a time.
 const LANGUAGE_TS = new URL('../../src/nlp/language.ts', import.meta.url).href;
-const cleaningOnly = createLanguageDetector({ shortTextChars: 0, minRelativeLead: 0 });
-const withEnglishPreference = createLanguageDetector({ minRelativeLead: 0 });
+const cleaningOnly = createLanguageDetector({ shortTextChars: 0, minRelativeLead: 0, englishWords: 0 });
+const withEnglishPreference = createLanguageDetector({ minRelativeLead: 0, englishWords: 0 });
+const withTieRule = createLanguageDetector({ englishWords: 0 });
 detectors.push(
   {
     name: 'earshot: cleaning only',
@@ -137,6 +138,12 @@ detectors.push(
     name: 'earshot: + prefer en',
     module: LANGUAGE_TS,
     detect: (text) => withEnglishPreference(text).language,
+    package: false,
+  },
+  {
+    name: 'earshot: + ties unknown',
+    module: LANGUAGE_TS,
+    detect: (text) => withTieRule(text).language,
     package: false,
   },
   {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { detectLanguage, ELD_DATA_FROM, eldDataAsJson } from '../../src/nlp/language.ts';
+import { detectLanguage, ELD_DATA_FROM, eldDataAsJson, englishShare } from '../../src/nlp/language.ts';
 
 describe("eld's database as JSON", () => {
   const entry = import.meta.resolve('eld/small');
@@ -73,5 +73,25 @@ describe('detectLanguage', () => {
   it('does not turn clear short non-English text into English', () => {
     expect(detectLanguage('Merci beaucoup pour votre aide').language).toBe('fr');
     expect(detectLanguage('最高のアプリ').language).toBe('ja');
+  });
+});
+
+describe('English recognised by its function words (before eld)', () => {
+  it('answers plain English with enough function words', () => {
+    const text = 'The app keeps crashing when I open the settings and nobody has answered my ticket';
+    expect(englishShare(text)).toBeGreaterThanOrEqual(0.2);
+    expect(detectLanguage(text)).toMatchObject({ language: 'en' });
+  });
+
+  it('leaves other languages, accented text and short English to eld', () => {
+    // Dutch, German and Norwegian share "is", "was", "of", "for", "so" with English: not markers.
+    expect(englishShare('Het pakket was te laat en de klantenservice is niet bereikbaar of traag')).toBe(0);
+    expect(englishShare('Das Paket war so spät, was soll das, die App ist kaputt')).toBe(0);
+    expect(englishShare('Pakken kom for sent og appen virker ikke for meg')).toBe(0);
+    // Not ASCII: eld decides (here correctly English despite the café).
+    expect(englishShare('The café that you and I liked has closed')).toBe(0);
+    expect(detectLanguage('The café that you and I liked has closed').language).toBe('en');
+    // Fewer than three markers.
+    expect(englishShare('Terrible service, never again')).toBe(0);
   });
 });
