@@ -1,6 +1,6 @@
 import { type SqlBool, sql } from 'kysely';
 import type { Json, SentimentLabel } from '../../src/types.ts';
-import { jsonb } from '../json.ts';
+import { insertRecords } from '../json.ts';
 import type { MentionRow, Reason, SentenceScore } from '../schema.ts';
 import type { Executor } from './brands.ts';
 import { applyToRollups } from './rollups.ts';
@@ -40,35 +40,56 @@ export async function insertMentions(
   mentions: readonly NewMention[],
 ): Promise<Array<Pick<MentionRow, 'id' | 'external_id' | 'occurred_at'>>> {
   if (mentions.length === 0) return [];
-  return db
-    .insertInto('mentions')
-    .values(
-      mentions.map((m) => ({
-        source_id: m.sourceId,
-        external_id: m.externalId,
-        url: m.url,
-        author: m.author,
-        title: m.title,
-        text: m.text,
-        published_at: m.publishedAt,
-        fetched_at: m.fetchedAt,
-        rating: m.rating,
-        language: m.language,
-        sentiment_score: m.sentimentScore,
-        sentiment_label: m.sentimentLabel,
-        sentences: m.sentences === null ? null : jsonb(m.sentences),
-        sentiment_reasons: m.sentimentReasons === null ? null : jsonb(m.sentimentReasons),
-        touchpoints: m.touchpoints,
-        intents: m.intents,
-        engagement: m.engagement === null ? null : jsonb(m.engagement),
-        canonical_url: m.canonicalUrl,
-        text_simhash: m.textSimhash,
-      })),
-    )
-    .onConflict((oc) => oc.columns(['source_id', 'external_id']).doNothing())
-    .returning(['id', 'external_id', 'occurred_at'])
-    .execute();
+  const records = mentions.map((m) => ({
+    source_id: m.sourceId,
+    external_id: m.externalId,
+    url: m.url,
+    author: m.author,
+    title: m.title,
+    text: m.text,
+    published_at: m.publishedAt,
+    fetched_at: m.fetchedAt,
+    rating: m.rating,
+    language: m.language,
+    sentiment_score: m.sentimentScore,
+    sentiment_label: m.sentimentLabel,
+    sentences: m.sentences,
+    sentiment_reasons: m.sentimentReasons,
+    touchpoints: m.touchpoints,
+    intents: m.intents,
+    engagement: m.engagement,
+    canonical_url: m.canonicalUrl,
+    text_simhash: m.textSimhash,
+  }));
+  const inserted = await sql<Pick<MentionRow, 'id' | 'external_id' | 'occurred_at'>>`
+    ${insertRecords('mentions', records, MENTION_RECORD)}
+    on conflict (source_id, external_id) do nothing
+    returning id, external_id, occurred_at`.execute(db);
+  return inserted.rows;
 }
+
+/** The columns a new mention is written with, and their types (see `insertRecords`). */
+const MENTION_RECORD = {
+  source_id: 'integer',
+  external_id: 'text',
+  url: 'text',
+  author: 'text',
+  title: 'text',
+  text: 'text',
+  published_at: 'timestamptz',
+  fetched_at: 'timestamptz',
+  rating: 'real',
+  language: 'text',
+  sentiment_score: 'real',
+  sentiment_label: 'text',
+  sentences: 'jsonb',
+  sentiment_reasons: 'jsonb',
+  touchpoints: 'text[]',
+  intents: 'text[]',
+  engagement: 'jsonb',
+  canonical_url: 'text',
+  text_simhash: 'bigint',
+} as const;
 
 /**
  * SimHash bands for an indexed lookup: the 48 bits as 4 bands of 12. Two hashes within 6 bits of
@@ -116,20 +137,20 @@ export async function findSyndicationCandidates(
   }
   const hashed = mentions.filter((m) => m.simhash !== null);
   const windowMs = options.windowDays * 24 * 3600 * 1000;
-  const keys = hashed.map((m) => simhashBandKeys(m.simhash as number));
-  SIMHASH_BAND_SHIFTS.forEach((shift, band) => {
-    const probes = hashed.flatMap((m, i) => (keys[i]?.[band] ?? []).map((key) => [m.id, key] as const));
-    if (probes.length === 0) return;
+  // Each band's value and its 12 one-bit neighbours (see `simhashBandKeys`), made in SQL: the probes
+  // per batch are 13 per band per mention, and sending them would cost more than finding them.
+  const neighbours = sql.raw('(case when g.bit < 0 then 0 else 1 << g.bit end)');
+  for (const shift of hashed.length > 0 ? SIMHASH_BAND_SHIFTS : []) {
+    const band = (column: string) => sql.raw(`((${column} >> ${shift}) & ${BAND_MASK})`);
     parts.push(sql`
       select b.id as copy_id, m.id as original_id, false as by_url
-      from unnest(${probes.map((p) => p[0])}::bigint[], ${probes.map((p) => p[1])}::int[]) as p(id, key)
-      join hashed b on b.id = p.id
-      join mentions m on ((m.text_simhash >> ${sql.raw(String(shift))}) & 4095) = p.key
+      from hashed b cross join generate_series(-1, 11) as g(bit)
+      join mentions m on ${band('m.text_simhash')} = ${band('b.hash')} # ${neighbours}
         and m.text_simhash is not null and m.duplicate_of is null and m.id < b.id
         and m.occurred_at between b.at - ${`${windowMs} milliseconds`}::interval
           and b.at + ${`${windowMs} milliseconds`}::interval
         and bit_count((m.text_simhash # b.hash)::bit(64)) <= ${options.maxDistance}`);
-  });
+  }
   if (parts.length === 0) return [];
   const result = await sql<{ copy_id: string | number; original_id: string | number; by_url: boolean }>`
     with hashed as (
@@ -164,33 +185,37 @@ export type NewMatch = {
 
 export async function insertMatches(db: Executor, matches: readonly NewMatch[]): Promise<void> {
   if (matches.length === 0) return;
-  await db
-    .insertInto('mention_brands')
-    .values(
-      matches.map((m) => ({
-        mention_id: m.mentionId,
-        brand_id: m.brandId,
-        occurred_at: m.occurredAt,
-        matched_terms: m.matchedTerms,
-        sentiment_score: m.sentimentScore,
-      })),
-    )
-    .onConflict((oc) => oc.doNothing())
-    .execute();
+  const records = matches.map((m) => ({
+    mention_id: m.mentionId,
+    brand_id: m.brandId,
+    occurred_at: m.occurredAt,
+    matched_terms: m.matchedTerms,
+    sentiment_score: m.sentimentScore,
+  }));
+  await sql`${insertRecords('mention_brands', records, MATCH_RECORD)} on conflict do nothing`.execute(db);
 }
+
+const MATCH_RECORD = {
+  mention_id: 'bigint',
+  brand_id: 'integer',
+  occurred_at: 'timestamptz',
+  matched_terms: 'text[]',
+  sentiment_score: 'real',
+} as const;
 
 export type NewTheme = { mentionId: number; theme: string; sentimentScore: number | null };
 
 export async function insertThemes(db: Executor, themes: readonly NewTheme[]): Promise<void> {
   if (themes.length === 0) return;
-  await db
-    .insertInto('mention_themes')
-    .values(
-      themes.map((t) => ({ mention_id: t.mentionId, theme: t.theme, sentiment_score: t.sentimentScore })),
-    )
-    .onConflict((oc) => oc.doNothing())
-    .execute();
+  const records = themes.map((t) => ({
+    mention_id: t.mentionId,
+    theme: t.theme,
+    sentiment_score: t.sentimentScore,
+  }));
+  await sql`${insertRecords('mention_themes', records, THEME_RECORD)} on conflict do nothing`.execute(db);
 }
+
+const THEME_RECORD = { mention_id: 'bigint', theme: 'text', sentiment_score: 'real' } as const;
 
 export type MentionFilter = {
   id?: number;

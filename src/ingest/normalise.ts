@@ -3,6 +3,7 @@
  * behind a redirect wrapper, bounded lengths.
  */
 import { compile } from 'html-to-text';
+import { storableText } from '../../db/json.ts';
 import type { MentionContent } from '../../db/queries/mentions.ts';
 import type { RawItem } from '../../sources/types.ts';
 
@@ -49,7 +50,7 @@ export function htmlToText(html: string): string {
 }
 
 export function cleanText(value: string): string {
-  return value
+  return storableText(value)
     .replace(/\r\n?/g, '\n')
     .replace(INVISIBLE, '')
     .replace(/[ \t\u00a0]+/g, ' ')
@@ -107,7 +108,7 @@ export function normaliseItem(item: RawItem): NormalisedItem | null {
   const title = field(item.title, true);
   const body = item.contentType === 'html' ? htmlToText(item.content) : cleanText(item.content);
   const text = (body || title || '').slice(0, MAX_TEXT_CHARS);
-  const externalId = item.externalId.trim().slice(0, 1000);
+  const externalId = storableText(item.externalId.trim()).slice(0, 1000);
   if (!text || !externalId) return null;
   const rating = item.rating !== null && Number.isFinite(item.rating) ? item.rating : null;
   return {

@@ -1,27 +1,22 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { DbHandle } from '../../db/create-db.ts';
 import { createBrand } from '../../src/catalog/brands.ts';
 import { detectColumns, formatSummary, importCsv, parseRating } from '../../src/cli/import.ts';
 import type { Deps } from '../../src/deps.ts';
-import { createTestDb, resetDb } from '../helpers/db.ts';
-import { createTestDeps } from '../helpers/deps.ts';
+import { useTestDeps } from '../helpers/deps.ts';
 import { runCli } from '../helpers/run-cli.ts';
 
 const CSV = resolve(import.meta.dirname, '../fixtures/import/reviews.csv');
 
 describe('earshot import', () => {
+  const test = useTestDeps();
   let handle: DbHandle;
   let deps: Deps;
-  beforeAll(async () => {
-    handle = await createTestDb();
-    deps = createTestDeps(handle.db);
-  });
-  afterAll(() => handle.close());
   beforeEach(async () => {
-    await resetDb(handle.db);
+    ({ handle, deps } = test);
     await createBrand({ deps, input: { name: 'Acme' } });
   });
 

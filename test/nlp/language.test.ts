@@ -91,7 +91,8 @@ describe('English recognised by its function words (before eld)', () => {
     // Not ASCII: eld decides (here correctly English despite the café).
     expect(englishShare('The café that you and I liked has closed')).toBe(0);
     expect(detectLanguage('The café that you and I liked has closed').language).toBe('en');
-    // Fewer than three markers.
+    // Fewer than two markers.
     expect(englishShare('Terrible service, never again')).toBe(0);
+    expect(englishShare('Terrible service from them')).toBe(0);
   });
 });
