@@ -19,9 +19,12 @@ export type DbHandle = {
   close: () => Promise<void>;
 };
 
-export async function createDb(target: DbTarget): Promise<DbHandle> {
+export async function createDb(
+  target: DbTarget,
+  options: { onIdleError?: (error: Error) => void } = {},
+): Promise<DbHandle> {
   if (target.kind === 'postgres') {
-    const pool = createPostgresPool(target);
+    const pool = createPostgresPool({ ...target, onIdleError: options.onIdleError });
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { db, kind: 'postgres', close: () => db.destroy() };
   }

@@ -22,6 +22,8 @@ export type PostgresPoolOptions = {
    * (`alter database … set timezone to 'UTC'`).
    */
   startupOptions?: boolean;
+  /** Told when an idle connection breaks (the pool replaces it; nothing is lost). */
+  onIdleError?: (error: Error) => void;
 };
 
 export function createPostgresPool(options: PostgresPoolOptions): pg.Pool {
@@ -32,7 +34,7 @@ export function createPostgresPool(options: PostgresPoolOptions): pg.Pool {
   } else if (options.searchPath) {
     throw new Error('a search path is set through startup options, and these are turned off');
   }
-  return new pg.Pool({
+  const pool = new pg.Pool({
     connectionString: options.url,
     max: options.maxConnections ?? 10,
     ...(startup.length > 0 ? { options: startup.join(' ') } : {}),
@@ -43,4 +45,9 @@ export function createPostgresPool(options: PostgresPoolOptions): pg.Pool {
           : pg.types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser,
     },
   });
+  // An idle connection the server ends (a restart, a failover, an administrator, a dropped database)
+  // is discarded by the pool, and the next query opens a new one. Without a listener, node-postgres
+  // raises that error as an uncaught exception, which would end the process.
+  pool.on('error', (error) => options.onIdleError?.(error));
+  return pool;
 }

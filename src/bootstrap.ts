@@ -56,7 +56,10 @@ export async function openRuntime(
   logger: Logger,
   target: DbTarget = dbTargetFor(config),
 ): Promise<Runtime> {
-  const handle = await createDb(target);
+  const handle = await createDb(target, {
+    onIdleError: (error) =>
+      logger.warn({ err: error }, 'the database ended an idle connection; the next query opens a new one'),
+  });
   try {
     await migrateToLatest(handle.db, (message) => logger.info(message));
     const secrets = await checkStoredSecrets({ db: handle.db, readSecret: config.readSecret });

@@ -57,18 +57,19 @@ export function simhash(text: string): number | null {
     .split(/[^\p{L}\p{N}]+/u)
     .filter(Boolean);
   if (words.length < MIN_SIMHASH_WORDS) return null;
-  const weights = new Array<number>(BITS).fill(0);
+  // Per bit: shingles with it set minus shingles without it.
+  const weights = new Int32Array(BITS);
   for (let i = 0; i + 3 <= words.length; i++) {
     const shingle = `${words[i]} ${words[i + 1]} ${words[i + 2]}`;
     const low = fnv1a(shingle, 0x811c9dc5); // 32 bits
     const high = fnv1a(shingle, 0x9747b28c) & 0xffff; // 16 more bits
-    for (let bit = 0; bit < BITS; bit++) {
-      const set = bit < 32 ? (low >>> bit) & 1 : (high >>> (bit - 32)) & 1;
-      weights[bit] = (weights[bit] ?? 0) + (set ? 1 : -1);
+    for (let bit = 0; bit < 32; bit++) weights[bit] = (weights[bit] as number) + ((low >>> bit) & 1) * 2 - 1;
+    for (let bit = 0; bit < 16; bit++) {
+      weights[32 + bit] = (weights[32 + bit] as number) + ((high >>> bit) & 1) * 2 - 1;
     }
   }
   let value = 0;
-  for (let bit = BITS - 1; bit >= 0; bit--) value = value * 2 + ((weights[bit] ?? 0) > 0 ? 1 : 0);
+  for (let bit = BITS - 1; bit >= 0; bit--) value = value * 2 + ((weights[bit] as number) > 0 ? 1 : 0);
   return value;
 }
 
