@@ -312,7 +312,8 @@ async function workerProcesses(
     // `--import tsx` works for processes (only worker threads need nlp.ts's eval bootstrap).
     const child = fork(WORKER_FILE, [], {
       cwd: REPO_ROOT,
-      execArgv: ['--import', import.meta.resolve('tsx')],
+      // The young-generation cap `npm start` runs earshot with (package.json).
+      execArgv: ['--max-semi-space-size=8', '--import', import.meta.resolve('tsx')],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     children.push(child);
