@@ -31,25 +31,21 @@ export function storableJson(value: unknown): string {
 export type RecordColumns = Readonly<Record<string, string>>;
 
 /**
- * Rows sent as ONE jsonb parameter and read back as a record set: `jsonb_to_recordset($1) as
- * r(column type, …)`. A bulk insert through it costs one JSON.stringify and one parameter, where
- * `values (…), (…)` costs a parameter per cell for the query builder and the driver to prepare
+ * `insert into table (columns) select columns from jsonb_to_recordset($1) as r(column type, …)`,
+ * without its conflict clause: the rows go as ONE jsonb parameter. That costs one JSON.stringify,
+ * where `values (…), (…)` costs a parameter per cell for the query builder and the driver to prepare
  * (4,000 for 200 mentions). Keys of `rows` not in `columns` are ignored; missing ones are null.
  */
-export function recordSet(rows: readonly object[], columns: RecordColumns): RawBuilder<unknown> {
-  const definitions = sql.join(
-    Object.entries(columns).map(([name, type]) => sql`${sql.ref(name)} ${sql.raw(type)}`),
-  );
-  return sql`jsonb_to_recordset(${storableJson(rows)}::jsonb) as r(${definitions})`;
-}
-
-/** `insert into table (columns) select columns from recordSet(rows)`, without its conflict clause. */
 export function insertRecords(
   table: string,
   rows: readonly object[],
   columns: RecordColumns,
 ): RawBuilder<unknown> {
   const names = Object.keys(columns);
+  const definitions = sql.join(
+    Object.entries(columns).map(([name, type]) => sql`${sql.ref(name)} ${sql.raw(type)}`),
+  );
   return sql`insert into ${sql.table(table)} (${sql.join(names.map((n) => sql.ref(n)))})
-    select ${sql.join(names.map((n) => sql.ref(`r.${n}`)))} from ${recordSet(rows, columns)}`;
+    select ${sql.join(names.map((n) => sql.ref(`r.${n}`)))}
+    from jsonb_to_recordset(${storableJson(rows)}::jsonb) as r(${definitions})`;
 }

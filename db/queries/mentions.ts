@@ -100,22 +100,14 @@ const MENTION_RECORD = {
 export const SIMHASH_BAND_SHIFTS = [36, 24, 12, 0] as const;
 const BAND_MASK = 0xfff;
 
-/** Per band (in SIMHASH_BAND_SHIFTS order): the band's value and its 12 one-bit neighbours. */
-export function simhashBandKeys(hash: number): number[][] {
-  return SIMHASH_BAND_SHIFTS.map((shift) => {
-    const value = Math.floor(hash / 2 ** shift) & BAND_MASK;
-    return [value, ...Array.from({ length: 12 }, (_, bit) => value ^ (1 << bit))];
-  });
-}
-
 /** An earlier mention a new one may be a copy of: the same canonical URL, or near-identical text. */
 export type SyndicationCandidate = { copyId: number; originalId: number; byUrl: boolean };
 
 /**
  * Earlier mentions, not themselves copies, that new ones may repeat: the same canonical URL, or text
  * whose SimHash is within `maxDistance` bits and published within `windowDays` of it. One query for
- * a batch; the text side probes the band indexes (see `simhashBandKeys`) rather than scanning every
- * recent mention. `resolveSyndication` picks the original from these.
+ * a batch; the text side probes the band indexes (see `SIMHASH_BAND_SHIFTS`) rather than scanning
+ * every recent mention. `resolveSyndication` picks the original from these.
  */
 export async function findSyndicationCandidates(
   db: Executor,
@@ -137,8 +129,8 @@ export async function findSyndicationCandidates(
   }
   const hashed = mentions.filter((m) => m.simhash !== null);
   const windowMs = options.windowDays * 24 * 3600 * 1000;
-  // Each band's value and its 12 one-bit neighbours (see `simhashBandKeys`), made in SQL: the probes
-  // per batch are 13 per band per mention, and sending them would cost more than finding them.
+  // Per band, the new hash's band value and its 12 one-bit neighbours, made in SQL: the probes per
+  // batch are 13 per band per mention, and sending them would cost more than finding them.
   const neighbours = sql.raw('(case when g.bit < 0 then 0 else 1 << g.bit end)');
   for (const shift of hashed.length > 0 ? SIMHASH_BAND_SHIFTS : []) {
     const band = (column: string) => sql.raw(`((${column} >> ${shift}) & ${BAND_MASK})`);

@@ -14,7 +14,6 @@ import {
   markDuplicates,
   type NewMention,
   SIMHASH_BAND_SHIFTS,
-  simhashBandKeys,
 } from '../../db/queries/mentions.ts';
 import { insertSource } from '../../db/queries/sources.ts';
 import { SYNDICATION_WINDOW_DAYS } from '../../src/ingest/ingest-items.ts';
@@ -41,6 +40,14 @@ function flip(hash: number, bits: readonly number[]): number {
     h += set ? -(2 ** bit) : 2 ** bit;
   }
   return h;
+}
+
+/** What the lookup probes per band (in SIMHASH_BAND_SHIFTS order): the band's value and its 12 one-bit neighbours. */
+function simhashBandKeys(hash: number): number[][] {
+  return SIMHASH_BAND_SHIFTS.map((shift) => {
+    const value = Math.floor(hash / 2 ** shift) & 0xfff;
+    return [value, ...Array.from({ length: 12 }, (_, bit) => value ^ (1 << bit))];
+  });
 }
 
 describe('SimHash bands', () => {
