@@ -15,7 +15,10 @@ export type ModelFile = {
   trainedOn: string[];
   /** Cross-validated figures from the training run (out-of-fold, never the training rows). */
   crossValidation: Record<string, unknown>;
-  /** Word and emoticon valences −4..4: the VADER lexicon (Hutto & Gilbert 2014, MIT / Apache-2.0). */
+  /**
+   * Word and emoticon valences −4..4: the VADER lexicon (Hutto & Gilbert 2014, MIT / Apache-2.0) and
+   * earshot's product and service words it lacks (`domain-lexicon.ts`).
+   */
   lexicon: Record<string, number>;
   weights: Record<string, number>;
 };

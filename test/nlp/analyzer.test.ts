@@ -107,6 +107,16 @@ describe('analyzer rules, with small written examples', () => {
     expect(label('Still waiting for my refund after three weeks')).toBe('negative');
   });
 
+  it('knows product and service words the VADER lexicon lacks', () => {
+    // Before the domain words, the first two scored −0.04 (neutral) and +0.38 (positive).
+    expect(label('The billing page is a nightmare.')).toBe('negative');
+    expect(label('The app is buggy and laggy since the update.')).toBe('negative');
+    expect(label('Support was unhelpful and the plan is overpriced.')).toBe('negative');
+    expect(label('Setup was seamless and the interface is intuitive.')).toBe('positive');
+    const nightmare = analyzer.analyze('The billing page is a nightmare.');
+    expect(JSON.stringify(nightmare.reasons)).toContain('nightmare');
+  });
+
   it('reads emoji, hashtags and intensity', () => {
     expect(label('new phone day 😍😍')).toBe('positive');
     expect(label('stuck at the gate again 😡')).toBe('negative');

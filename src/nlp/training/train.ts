@@ -8,6 +8,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { withDomainWords } from '../domain-lexicon.ts';
 import { type FeatureContext, type Features, textFeatures } from '../features.ts';
 import { loadModel, type ModelFile, sigmoid } from '../model.ts';
 import { createReader } from '../read.ts';
@@ -239,7 +240,7 @@ async function main() {
     process.exit(1);
   }
   const sets = loadSentimentSets();
-  const lexicon = readVaderLexicon();
+  const lexicon = withDomainWords(readVaderLexicon());
   const known = vocabulary(sets);
   for (const word of lexicon.keys()) known.add(word);
   const started = performance.now();
