@@ -26,12 +26,20 @@
  *   'en' without eld. On the same benchmark it changed no verdict on the payloads, called one English
  *   sentence fewer non-English, and raised throughput from 15,497 to 29,289 texts/s (it answers about
  *   half of the labelled sentences; 3 words at 20% answered a quarter).
+ * - Else, plain ASCII text of at least 4 words (of 2+ letters), 90% of them in wink's English lexicon
+ *   (the model's own 87,593 forms, never words a document added) → 'en' without eld. Most foreign
+ *   function words are not in it ("und", "les", "que", "niet"), some are ("das", "est", "van"): hence
+ *   90%. On the same benchmark it changed no verdict on the payloads nor on the German and
+ *   Portuguese snippets (12.7% read as English either way), called 101 English sentences non-English
+ *   instead of 105, and raised throughput from 27,300 to 52,421 texts/s. Tried and not taken: 3 words
+ *   at 80% (90k texts/s, but one more German/Portuguese snippet read as English).
  * null means "unknown", not "not English": callers should keep English sentiment for it.
  */
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { eld as EldInstance } from 'eld/small';
+import { inEnglishLexicon } from './wink.ts';
 
 type Eld = typeof EldInstance;
 
@@ -58,6 +66,12 @@ export type LanguageRules = {
    */
   englishWords: number;
   englishShare: number;
+  /**
+   * Else, text in plain ASCII with at least `lexiconWords` words of two or more letters, at least
+   * `lexiconShare` of them in wink's English lexicon, is English without asking eld (0 turns this off).
+   */
+  lexiconWords: number;
+  lexiconShare: number;
 };
 export const DEFAULT_LANGUAGE_RULES: Readonly<LanguageRules> = {
   minLetters: 3,
@@ -66,6 +80,8 @@ export const DEFAULT_LANGUAGE_RULES: Readonly<LanguageRules> = {
   minRelativeLead: 0.02,
   englishWords: 2,
   englishShare: 0.15,
+  lexiconWords: 4,
+  lexiconShare: 0.9,
 };
 
 /**
@@ -194,6 +210,20 @@ export function englishShare(text: string, atLeast = DEFAULT_LANGUAGE_RULES.engl
   return found >= atLeast ? found / words.length : 0;
 }
 
+/**
+ * The share of the words of two or more letters that wink's English lexicon holds, when the text is
+ * plain ASCII with at least `minWords` such words; else 0.
+ */
+export function lexiconShare(text: string, minWords: number): number {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the ASCII range
+  if (/[^\x00-\x7f]/.test(text)) return 0;
+  const words = text.toLowerCase().match(/[a-z]{2,}/g) ?? [];
+  if (words.length < minWords) return 0;
+  let known = 0;
+  for (const word of words) if (inEnglishLexicon(word)) known++;
+  return known / words.length;
+}
+
 function round(value: number): number {
   return Math.round(Math.max(0, Math.min(1, value)) * 1000) / 1000;
 }
@@ -211,6 +241,10 @@ export function createLanguageDetector(
     if (rules.englishWords > 0) {
       const english = englishShare(cleaned, rules.englishWords);
       if (english >= rules.englishShare) return { language: 'en', confidence: round(english / 0.4) };
+    }
+    if (rules.lexiconShare > 0) {
+      const known = lexiconShare(cleaned, rules.lexiconWords);
+      if (known >= rules.lexiconShare) return { language: 'en', confidence: round(known) };
     }
     const result = detector.detect(cleaned);
     const best = result.language;

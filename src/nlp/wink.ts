@@ -12,6 +12,21 @@ type CoreModel = {
   features: { lexeme: { hash: Record<string, number>; list: string[]; intrinsicSize: number } };
 };
 
+/** The lexicon of the instance made last (every instance's own part of it is the same). */
+let latestLexeme: CoreModel['features']['lexeme'] | undefined;
+
+/**
+ * Whether the English model's own lexicon (87,593 forms) holds `word` (lowercase). Words a
+ * document added are not counted, so the answer never depends on what was read before. Loads a
+ * wink instance when none exists yet.
+ */
+export function inEnglishLexicon(word: string): boolean {
+  if (!latestLexeme) newWinkInstance([]);
+  const lexicon = latestLexeme as CoreModel['features']['lexeme'];
+  const index = lexicon.hash[word];
+  return typeof index === 'number' && index < lexicon.intrinsicSize;
+}
+
 /**
  * A new wink-nlp instance running only `pipe`, whose documents do not depend on each other.
  *
@@ -42,6 +57,7 @@ export function newWinkInstance(pipe: WinkPipeStep[]): WinkMethods {
   const core = () => {
     const loaded = (model.core as () => CoreModel)();
     lexeme = loaded.features.lexeme;
+    latestLexeme = lexeme;
     return loaded;
   };
   const nlp = winkNLP({ ...fixedModel, core } as typeof model, pipe);

@@ -124,9 +124,19 @@ const detectors: Detector[] = [
 ];
 // earshot's detectLanguage (eld-large + rules), and its rules switched on one at a time.
 const LANGUAGE_TS = new URL('../../src/nlp/language.ts', import.meta.url).href;
-const cleaningOnly = createLanguageDetector({ shortTextChars: 0, minRelativeLead: 0, englishWords: 0 });
-const withEnglishPreference = createLanguageDetector({ minRelativeLead: 0, englishWords: 0 });
-const withTieRule = createLanguageDetector({ englishWords: 0 });
+const cleaningOnly = createLanguageDetector({
+  shortTextChars: 0,
+  minRelativeLead: 0,
+  englishWords: 0,
+  lexiconShare: 0,
+});
+const withEnglishPreference = createLanguageDetector({
+  minRelativeLead: 0,
+  englishWords: 0,
+  lexiconShare: 0,
+});
+const withTieRule = createLanguageDetector({ englishWords: 0, lexiconShare: 0 });
+const withFunctionWords = createLanguageDetector({ lexiconShare: 0 });
 detectors.push(
   {
     name: 'earshot: cleaning only',
@@ -144,6 +154,12 @@ detectors.push(
     name: 'earshot: + ties unknown',
     module: LANGUAGE_TS,
     detect: (text) => withTieRule(text).language,
+    package: false,
+  },
+  {
+    name: 'earshot: + function words',
+    module: LANGUAGE_TS,
+    detect: (text) => withFunctionWords(text).language,
     package: false,
   },
   {

@@ -1,6 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { detectLanguage, ELD_DATA_FROM, eldDataAsJson, englishShare } from '../../src/nlp/language.ts';
+import {
+  createLanguageDetector,
+  DEFAULT_LANGUAGE_RULES,
+  detectLanguage,
+  ELD_DATA_FROM,
+  eldDataAsJson,
+  englishShare,
+  lexiconShare,
+} from '../../src/nlp/language.ts';
+import { createReader } from '../../src/nlp/read.ts';
+import { inEnglishLexicon } from '../../src/nlp/wink.ts';
 
 describe("eld's database as JSON", () => {
   const entry = import.meta.resolve('eld/small');
@@ -94,5 +104,40 @@ describe('English recognised by its function words (before eld)', () => {
     // Fewer than two markers.
     expect(englishShare('Terrible service, never again')).toBe(0);
     expect(englishShare('Terrible service from them')).toBe(0);
+  });
+});
+
+describe("English recognised by wink's English lexicon (before eld)", () => {
+  it('answers ASCII text whose words the English lexicon nearly all holds', () => {
+    // eld alone calls this French; every word is English.
+    expect(
+      createLanguageDetector({ lexiconShare: 0 })('Excellent restaurant, brilliant desserts').language,
+    ).toBe('fr');
+    expect(lexiconShare('excellent restaurant, brilliant desserts', 4)).toBe(1);
+    expect(detectLanguage('Excellent restaurant, brilliant desserts')).toMatchObject({ language: 'en' });
+    expect(detectLanguage('Battery died after two days')).toMatchObject({ language: 'en', confidence: 1 });
+  });
+
+  it('leaves other languages, accented text and texts under four words to eld', () => {
+    for (const [text, language] of [
+      ['Das Produkt ist super gut', 'de'],
+      ['Der Service war super und schnell', 'de'],
+      ['Het hotel was super goed', 'nl'],
+      ['Le service client est nul', 'fr'],
+      ['Il servizio era perfetto', 'it'],
+    ] as const) {
+      expect(lexiconShare(text.toLowerCase(), 4), text).toBeLessThan(DEFAULT_LANGUAGE_RULES.lexiconShare);
+      expect(detectLanguage(text).language, text).toBe(language);
+    }
+    expect(lexiconShare('produto excelente, entrega rápida', 4)).toBe(0); // not ASCII
+    expect(lexiconShare('terrible service overall', 4)).toBe(0); // three words
+  });
+
+  it('counts only the model’s own words, never words a document added', () => {
+    expect(inEnglishLexicon('battery')).toBe(true);
+    expect(inEnglishLexicon('zqxvbrandname')).toBe(false);
+    const reader = createReader();
+    reader.read('Our zqxvbrandname arrived');
+    expect(inEnglishLexicon('zqxvbrandname')).toBe(false);
   });
 });
