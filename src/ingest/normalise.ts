@@ -43,8 +43,16 @@ const INVISIBLE =
   // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
   /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g;
 
+/** HTML's whitespace (`HTML_OPTIONS.whitespaceCharacters`), which a text node folds to one space. */
+const HTML_WHITESPACE = /[ \t\r\n\f]+/g;
+
 /** Plain text from an HTML fragment: tags dropped, entities decoded, whitespace folded. */
 export function htmlToText(html: string): string {
+  // Without a tag or an entity there is nothing to parse: the text as one text node (most feed
+  // summaries and posts that are declared HTML), the same result as the converter's, ~2.5x faster.
+  if (!html.includes('<') && !html.includes('&')) {
+    return cleanText(html.slice(0, MAX_TEXT_CHARS * 4).replace(HTML_WHITESPACE, ' '));
+  }
   const unwrapped = html.replace(/<!\[CDATA\[([\s\S]*?)\]\]>/g, '$1');
   return cleanText(convertHtml(unwrapped.slice(0, MAX_TEXT_CHARS * 4)));
 }

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { RawItem } from '../../sources/types.ts';
 import { htmlToText, MAX_TEXT_CHARS, normaliseItem, unwrapRedirect } from '../../src/ingest/normalise.ts';
@@ -196,5 +197,38 @@ describe('normalise: hosts and tables', () => {
 
   it('keeps table cells apart so brand names stay whole words', () => {
     expect(htmlToText('<table><tr><td>Price</td><td>Acme</td></tr></table>')).toMatch(/Price\s+Acme/);
+  });
+});
+
+describe('htmlToText without markup', () => {
+  it('gives what the HTML converter gives for text with no tag and no entity', () => {
+    const piece = fc.oneof(
+      fc.constantFrom(
+        ' ',
+        '  ',
+        '\t',
+        '\n',
+        '\r\n',
+        '\f',
+        '\u00a0',
+        '\u200b',
+        '\u0000',
+        '>',
+        ']]>',
+        '"',
+        '😀',
+        'é',
+      ),
+      fc.string({ maxLength: 8 }),
+    );
+    const text = fc.array(piece, { maxLength: 30 }).map((parts) => parts.join('').replace(/[<&]/g, 'x'));
+    fc.assert(
+      fc.property(text, (plain) => {
+        // A leading empty element sends the same text through the converter.
+        expect(htmlToText(plain)).toBe(htmlToText(`<span></span>${plain}`));
+      }),
+      { numRuns: 2000 },
+    );
+    expect(htmlToText('  Battery\n\n died\tafter   two days  ')).toBe('Battery died after two days');
   });
 });
