@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { SentimentLabel } from '../types.ts';
-import { textFeatures } from './features.ts';
+import { contrastClauses, spanFeatures, textFeatures } from './features.ts';
 import { type Contribution, loadModel, type ModelFile, scoreFeatures } from './model.ts';
 import { createReader, type ReadText } from './read.ts';
 import { createThemeExtractor, type Theme } from './themes.ts';
@@ -185,8 +185,34 @@ export function createAnalyzer(options: AnalyzerOptions = {}): Analyzer {
   const sentimentModel = options.model ? loadModel(options.model) : shippedModel;
   const context = { known: sentimentModel.known, lexicon: sentimentModel.lexicon };
 
+  /**
+   * Aspect sentiment by clause: in "the screen is great but the battery died" the screen and the
+   * battery go opposite ways, though they share a sentence. A sentence with no contrast is one clause
+   * with the sentence's score; each clause of one that has is scored on its own.
+   */
+  function clausesOf(read: ReadText, sentenceScores: number[]): { of: number[]; scores: number[] } {
+    const of = new Array<number>(read.values.length).fill(0);
+    const scores: number[] = [];
+    read.sentences.forEach((sentence, k) => {
+      const clauses = contrastClauses(read, sentence.first, sentence.last);
+      for (const [first, last] of clauses) {
+        for (let i = first; i <= last; i++) of[i] = scores.length;
+        if (clauses.length === 1) {
+          scores.push(sentenceScores[k] ?? 0);
+          continue;
+        }
+        const lower = read.lower.slice(read.starts[first], read.ends[last]);
+        // wink scores whole sentences only: a clause's own words speak for it, not the sentence's score.
+        const features = spanFeatures(read, first, last, lower, 0, [0], context);
+        scores.push(round(scoreFeatures(sentimentModel, features).score));
+      }
+    });
+    return { of, scores };
+  }
+
   function themesOf(read: ReadText, sentenceScores: number[], ignoreWords: string[]): ThemeHit[] {
-    const themes: Theme[] = themeExtractor.extract(read, { ignoreWords, sentenceScores });
+    const clauses = clausesOf(read, sentenceScores);
+    const themes: Theme[] = themeExtractor.extract(read, { ignoreWords, sentenceScores, clauses });
     return themes.slice(0, MAX_THEMES).map(({ theme, score }) => ({ theme, score: round(score) }));
   }
 

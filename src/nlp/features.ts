@@ -342,6 +342,38 @@ export function spanFeatures(
   return features;
 }
 
+/** Words that open a contrasting clause inside a sentence: "the screen is great but the battery died". */
+const CLAUSE_CONTRAST = new Set(['but', 'however', 'although', 'though', 'whereas']);
+/** Opening a sentence, these end its first clause at the first comma: "Although the screen is great, …". */
+const LEADING_CONTRAST = new Set(['although', 'though', 'whereas', 'while']);
+
+/**
+ * The clauses of the span `first..last` (a sentence) that a contrast sets against each other, as
+ * [first, last] token pairs: split before a contrast word ("… great | but the battery died"), or, for a
+ * sentence opening with one, after its first comma ("Although the screen is great, | the battery…").
+ * One pair when there is no contrast.
+ */
+export function contrastClauses(read: ReadText, first: number, last: number): Array<[number, number]> {
+  const { normals, values } = read;
+  const clauses: Array<[number, number]> = [];
+  let start = first;
+  let leading = LEADING_CONTRAST.has(normals[first] as string);
+  for (let i = first + 1; i <= last; i++) {
+    const normal = normals[i] as string;
+    if (leading && values[i] === ',') {
+      if (i < last) clauses.push([start, i]);
+      start = i + 1;
+      leading = false;
+    } else if (CLAUSE_CONTRAST.has(normal) && i > start && i < last) {
+      clauses.push([start, i - 1]);
+      start = i;
+      leading = false;
+    }
+  }
+  if (start <= last) clauses.push([start, last]);
+  return clauses;
+}
+
 export type AnalysedSpans = {
   document: Features;
   /** Per sentence of `read.sentences`; a one-sentence text's sentence shares the document's Map. */

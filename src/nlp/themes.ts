@@ -7,7 +7,8 @@
  * `extract` takes a text, or a text already read by a `Reader` (the analyzer reads each text once for
  * its sentiment, themes and touchpoints). `sentenceScores`, when given, are one per sentence of that
  * read (`sentences(text)` lists them); a count that differs throws a RangeError. Without them, wink's
- * own sentence sentiment is used.
+ * own sentence sentiment is used. The analyzer also passes `clauses`, a split finer than sentences
+ * (at contrasts), so that a theme carries the score of its own clause.
  *
  * Parts of speech come from the lowercased text (wink tags capitalised words as proper nouns:
  * "Delivery was late" tags Delivery PROPN); names are found on the text as written.
@@ -178,6 +179,11 @@ export type ExtractOptions = {
   ignoreWords?: Iterable<string>;
   /** One score per sentence of wink's split of `text` (see the module contract). */
   sentenceScores?: readonly number[];
+  /**
+   * Finer than sentences: the clause of each token and one score per clause (the analyzer's split
+   * at contrasts). A theme then carries the score of the clauses it is in.
+   */
+  clauses?: { of: readonly number[]; scores: readonly number[] };
 };
 export type ThemeExtractor = {
   /** Themes in a text, most frequent first (ties: first seen first). */
@@ -262,6 +268,11 @@ export function createThemeExtractor(
       scores = read.sentences.map((sentence) => sentence.winkScore);
     }
     const { normals, pos, stop, spaces, sentenceOf, folded, values: original } = read;
+    const clauseOf = options.clauses?.of;
+    const clauseScores = options.clauses?.scores;
+    if (clauseOf && clauseOf.length !== normals.length) {
+      throw new RangeError(`themes: a clause for ${clauseOf.length} of ${normals.length} tokens`);
+    }
     const n = normals.length;
 
     const ignore = termWords(options.ignoreWords);
@@ -327,7 +338,7 @@ export function createThemeExtractor(
       const theme = words.join(' ');
       const entry = found.get(theme) ?? { count: 0, sentences: new Set<number>(), first: start };
       entry.count += 1;
-      entry.sentences.add(sentenceOf[start] ?? 0);
+      entry.sentences.add((clauseOf ?? sentenceOf)[start] ?? 0);
       found.set(theme, entry);
     };
 
@@ -343,7 +354,7 @@ export function createThemeExtractor(
       .sort(([, a], [, b]) => b.count - a.count || a.first - b.first)
       .map(([theme, entry]) => {
         let sum = 0;
-        for (const k of entry.sentences) sum += scores[k] ?? 0;
+        for (const k of entry.sentences) sum += (clauseScores ?? scores)[k] ?? 0;
         return { theme, score: round(sum / entry.sentences.size), count: entry.count };
       });
   }

@@ -117,6 +117,22 @@ describe('analyzer rules, with small written examples', () => {
     expect(JSON.stringify(nightmare.reasons)).toContain('nightmare');
   });
 
+  it('gives each theme the sentiment of its own clause when a contrast splits a sentence', () => {
+    const themeScore = (text: string, theme: string) =>
+      analyzer.analyze(text).themes.find((t) => t.theme === theme)?.score ?? Number.NaN;
+    const but = 'The screen is great but the battery died after two days.';
+    expect(themeScore(but, 'screen')).toBeGreaterThan(0.15);
+    expect(themeScore(but, 'battery')).toBeLessThan(-0.15);
+    const although = 'Although the camera is excellent, the battery life is awful.';
+    expect(themeScore(although, 'camera')).toBeGreaterThan(0.15);
+    expect(themeScore(although, 'battery life')).toBeLessThan(-0.15);
+    const though = 'Nice hotel, though the breakfast was disappointing.';
+    expect(themeScore(though, 'hotel')).toBeGreaterThan(0.15);
+    expect(themeScore(though, 'breakfast')).toBeLessThan(-0.15);
+    // One sentence is still one score for the sentence itself.
+    expect(analyzer.analyze(but).sentences).toHaveLength(1);
+  });
+
   it('reads emoji, hashtags and intensity', () => {
     expect(label('new phone day 😍😍')).toBe('positive');
     expect(label('stuck at the gate again 😡')).toBe('negative');

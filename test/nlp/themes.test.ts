@@ -25,15 +25,22 @@ describe('extract', () => {
     ]);
   });
 
-  it('gives themes of one sentence that sentence’s score, whatever its clauses say', () => {
-    // wink splits no sentence at "but": both themes get the one score (a known limit).
-    const themes = extractor.extract('Battery life is great but the screen scratches easily', {
-      sentenceScores: [0.3],
-    });
+  it('gives themes of one sentence that sentence’s score, unless given clause scores', () => {
+    // wink splits no sentence at "but": with sentence scores only, both themes get the one score.
+    const text = 'Battery life is great but the screen scratches easily';
+    const themes = extractor.extract(text, { sentenceScores: [0.3] });
     expect(themes.map((t) => [t.theme, t.score])).toEqual([
       ['battery life', 0.3],
       ['screen', 0.3],
     ]);
+    // The analyzer's clauses: tokens 0-3 ("battery life is great"), 4-8 ("but the screen …").
+    const clauses = { of: [0, 0, 0, 0, 1, 1, 1, 1, 1], scores: [0.7, -0.5] };
+    const byClause = extractor.extract(text, { sentenceScores: [0.3], clauses });
+    expect(byClause.map((t) => [t.theme, t.score])).toEqual([
+      ['battery life', 0.7],
+      ['screen', -0.5],
+    ]);
+    expect(() => extractor.extract(text, { clauses: { of: [0, 1], scores: [0, 0] } })).toThrow(RangeError);
   });
 
   it('averages over the sentences holding a theme and counts every occurrence', () => {
