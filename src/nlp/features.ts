@@ -8,7 +8,9 @@ import type { ReadText } from './read.ts';
 
 export type Features = Map<string, number>;
 
-const CONTRAST = new Set(['but', 'however', 'yet', 'nevertheless', 'nonetheless', 'although', 'though']);
+const CONTRAST = new Set(['but', 'however', 'yet', 'nevertheless', 'nonetheless']);
+/** Conjunctions that open the lesser clause (a concession) rather than the one that counts. */
+const CONCESSIVE = new Set(['although', 'though', 'whereas', 'while']);
 const BOOSTERS = new Set([
   'very',
   'really',
@@ -220,6 +222,7 @@ export function spanFeatures(
   // flag runs to the end of the clause and flips "isn't working … lol thats funny").
   let sinceNegation = NEGATION_WINDOW + 1;
   let lastType = '';
+  let concessionOpen = false;
   for (let i = first; i <= last; i++) {
     const value = values[i] as string;
     const normal = normals[i] as string;
@@ -231,6 +234,12 @@ export function spanFeatures(
       if (value === '!') exclaim++;
       if (value === '?') add(features, 'x:question');
       if (value === '.' || value === ';') afterContrast = false;
+      if (value === ',' && concessionOpen) {
+        // "Although the camera is excellent, | the battery life is awful": the main clause follows.
+        concessionOpen = false;
+        afterContrast = true;
+        contrasts++;
+      }
       previous = null;
       continue;
     }
@@ -273,6 +282,14 @@ export function spanFeatures(
       if (DAMPENERS.has(normal)) {
         boostPending = -BOOST;
         previous = normal;
+        continue;
+      }
+      if (CONCESSIVE.has(normal)) {
+        // A concession is the lesser clause: one that opens the span ends at its comma, where the
+        // main clause starts; one after the main clause ("Great hotel, though the breakfast…") adds
+        // no contrast.
+        if (i === first) concessionOpen = true;
+        previous = null;
         continue;
       }
       if (CONTRAST.has(normal)) {
@@ -344,8 +361,6 @@ export function spanFeatures(
 
 /** Words that open a contrasting clause inside a sentence: "the screen is great but the battery died". */
 const CLAUSE_CONTRAST = new Set(['but', 'however', 'although', 'though', 'whereas']);
-/** Opening a sentence, these end its first clause at the first comma: "Although the screen is great, …". */
-const LEADING_CONTRAST = new Set(['although', 'though', 'whereas', 'while']);
 
 /**
  * The clauses of the span `first..last` (a sentence) that a contrast sets against each other, as
@@ -357,7 +372,8 @@ export function contrastClauses(read: ReadText, first: number, last: number): Ar
   const { normals, values } = read;
   const clauses: Array<[number, number]> = [];
   let start = first;
-  let leading = LEADING_CONTRAST.has(normals[first] as string);
+  // Opening a sentence, a concession ends its first clause at the first comma: "Although the screen is great, …".
+  let leading = CONCESSIVE.has(normals[first] as string);
   for (let i = first + 1; i <= last; i++) {
     const normal = normals[i] as string;
     if (leading && values[i] === ',') {

@@ -96,6 +96,12 @@ describe('analyzer rules, with small written examples', () => {
     expect(label('The service was slow but the food was amazing')).toBe('positive');
   });
 
+  it('weighs the main clause over a leading concession', () => {
+    // Before, "although" counted like "but" from where it stood: both orders scored +0.50.
+    expect(label('Although the camera is excellent, the battery life is awful.')).toBe('negative');
+    expect(label('Although the battery life is awful, the camera is excellent.')).toBe('positive');
+  });
+
   it('negates words and phrases', () => {
     expect(label('This is not good at all')).toBe('negative');
     expect(label('not bad, not bad at all')).not.toBe('negative');
