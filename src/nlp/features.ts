@@ -78,6 +78,17 @@ export const PATTERNS: ReadonlyArray<{ id: string; re: RegExp; valence: number }
     valence: -2.0,
   },
   { id: 'no-x-no-y', re: /\bno\s+\w+\s*,\s*no\s+\w+/, valence: -2.0 },
+  {
+    // "the site is down again", "app went down" (not "prices went down": the subject is a service).
+    id: 'service-down',
+    re: /\b(?:site|app|server|servers|service|website|platform|api|system|login|checkout|portal)\s+(?:is|was|are|were|went|goes|has\s+been|have\s+been|keeps\s+going|'s)\s+(?:\w+\s+)?down\b/,
+    valence: -2.0,
+  },
+  {
+    id: 'cannot-access',
+    re: /\b(?:can'?t|cannot|can\s+not|unable\s+to|won'?t\s+let\s+me)\s+(?:log\s*in|login|sign\s*in|access|connect|load|open)\b|\blocked\s+out\b|\b(?:not|won'?t|doesn'?t|isn'?t)\s+load(?:ing)?\b/,
+    valence: -2.0,
+  },
   { id: 'return-it', re: /\b(?:return(?:ed|ing)?\s+(?:it|this|them)|sent\s+it\s+back)\b/, valence: -2.0 },
   { id: 'disappointed', re: /\b(?:disappoint\w*|let\s+down|regret\w*)\b/, valence: -2.0 },
   { id: 'avoid', re: /\b(?:avoid|stay\s+away|do\s*n[o']t\s+(?:buy|bother|waste))\b/, valence: -2.0 },

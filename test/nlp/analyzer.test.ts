@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { labelFor, NEUTRAL_BAND } from '../../src/nlp/analyzer.ts';
+import { PATTERNS } from '../../src/nlp/features.ts';
 import { testAnalyzer } from '../helpers/deps.ts';
 
 describe('analyzer', () => {
@@ -111,6 +112,20 @@ describe('analyzer rules, with small written examples', () => {
     expect(label('I will not be flying with you again')).toBe('negative');
     expect(label('no wifi, no food, never again')).toBe('negative');
     expect(label('Still waiting for my refund after three weeks')).toBe('negative');
+  });
+
+  it('names access and outage complaints in the reasons', () => {
+    const reasonsOf = (text: string) => analyzer.analyze(text).reasons.map((r) => r.text);
+    expect(reasonsOf("I can't log in to my account")).toContain('cannot access');
+    expect(reasonsOf('The dashboard is not loading')).toContain('cannot access');
+    expect(label('Locked out of my account since yesterday')).toBe('negative');
+    expect(label('The site is down again, third time this week.')).toBe('negative');
+    const serviceDown = PATTERNS.find((p) => p.id === 'service-down')!.re;
+    expect(serviceDown.test('the site is down again')).toBe(true);
+    expect(serviceDown.test('your servers have been down all morning')).toBe(true);
+    // A service going down, not a price or a mood.
+    expect(serviceDown.test('prices went down this week')).toBe(false);
+    expect(serviceDown.test('calm down, it works fine')).toBe(false);
   });
 
   it('knows product and service words the VADER lexicon lacks', () => {
