@@ -188,13 +188,18 @@ export function createAnalyzer(options: AnalyzerOptions = {}): Analyzer {
   /**
    * Aspect sentiment by clause: in "the screen is great but the battery died" the screen and the
    * battery go opposite ways, though they share a sentence. A sentence with no contrast is one clause
-   * with the sentence's score; each clause of one that has is scored on its own.
+   * with the sentence's score; each clause of one that has is scored on its own. Undefined when no
+   * sentence has a contrast: the clauses are then the sentences.
    */
-  function clausesOf(read: ReadText, sentenceScores: number[]): { of: number[]; scores: number[] } {
+  function clausesOf(
+    read: ReadText,
+    sentenceScores: number[],
+  ): { of: number[]; scores: number[] } | undefined {
+    const split = read.sentences.map((sentence) => contrastClauses(read, sentence.first, sentence.last));
+    if (split.every((clauses) => clauses.length === 1)) return undefined;
     const of = new Array<number>(read.values.length).fill(0);
     const scores: number[] = [];
-    read.sentences.forEach((sentence, k) => {
-      const clauses = contrastClauses(read, sentence.first, sentence.last);
+    split.forEach((clauses, k) => {
       for (const [first, last] of clauses) {
         for (let i = first; i <= last; i++) of[i] = scores.length;
         if (clauses.length === 1) {

@@ -370,7 +370,11 @@ export function spanFeatures(
   return features;
 }
 
-/** Words that open a contrasting clause inside a sentence: "the screen is great but the battery died". */
+/**
+ * The common words of CONTRAST and CONCESSIVE that open a contrasting clause inside a sentence ("the screen is
+ * great but the battery died"); not "yet", which mostly ends one ("it hasn't arrived yet"), nor
+ * "while", mostly "during" there ("it crashed while uploading").
+ */
 const CLAUSE_CONTRAST = new Set(['but', 'however', 'although', 'though', 'whereas']);
 
 /**

@@ -95,6 +95,8 @@ const ENGLISH_WORDS = new Set(
   ).split(' '),
 );
 const ASCII_WORD = /[a-z']+/g;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the ASCII range
+const NON_ASCII = /[^\x00-\x7f]/;
 const FULL_CONFIDENCE_LEAD = 0.3;
 /** eld reads the first 1,000 characters; a little more is kept so cleaning does not starve it. */
 const MAX_CHARS = 2_000;
@@ -202,8 +204,7 @@ function hasLetters(text: string, min: number): boolean {
  * least `atLeast` of them; else 0. It answers most English text several times faster than eld.
  */
 export function englishShare(text: string, atLeast = DEFAULT_LANGUAGE_RULES.englishWords): number {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: the ASCII range
-  if (/[^\x00-\x7f]/.test(text)) return 0;
+  if (NON_ASCII.test(text)) return 0;
   const words = text.toLowerCase().match(ASCII_WORD) ?? [];
   let found = 0;
   for (const word of words) if (ENGLISH_WORDS.has(word)) found++;
@@ -215,8 +216,7 @@ export function englishShare(text: string, atLeast = DEFAULT_LANGUAGE_RULES.engl
  * plain ASCII with at least `minWords` such words; else 0.
  */
 export function lexiconShare(text: string, minWords: number): number {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: the ASCII range
-  if (/[^\x00-\x7f]/.test(text)) return 0;
+  if (NON_ASCII.test(text)) return 0;
   const words = text.toLowerCase().match(/[a-z]{2,}/g) ?? [];
   if (words.length < minWords) return 0;
   let known = 0;

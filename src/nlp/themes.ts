@@ -325,7 +325,7 @@ export function createThemeExtractor(
       return follows;
     };
 
-    const found = new Map<string, { count: number; sentences: Set<number>; first: number }>();
+    const found = new Map<string, { count: number; spans: Set<number>; first: number }>();
     const record = (first: number, last: number) => {
       let end = last;
       if (isVerbLikeTail(first, end)) end -= 1;
@@ -336,9 +336,10 @@ export function createThemeExtractor(
       if (words.length === 0 || words.every((word) => generic.has(word))) return;
       if (!isThemeNoun(end)) return;
       const theme = words.join(' ');
-      const entry = found.get(theme) ?? { count: 0, sentences: new Set<number>(), first: start };
+      // The sentences (or clauses) holding the theme: each counts once in its score.
+      const entry = found.get(theme) ?? { count: 0, spans: new Set<number>(), first: start };
       entry.count += 1;
-      entry.sentences.add((clauseOf ?? sentenceOf)[start] ?? 0);
+      entry.spans.add((clauseOf ?? sentenceOf)[start] ?? 0);
       found.set(theme, entry);
     };
 
@@ -354,8 +355,8 @@ export function createThemeExtractor(
       .sort(([, a], [, b]) => b.count - a.count || a.first - b.first)
       .map(([theme, entry]) => {
         let sum = 0;
-        for (const k of entry.sentences) sum += (clauseScores ?? scores)[k] ?? 0;
-        return { theme, score: round(sum / entry.sentences.size), count: entry.count };
+        for (const k of entry.spans) sum += (clauseScores ?? scores)[k] ?? 0;
+        return { theme, score: round(sum / entry.spans.size), count: entry.count };
       });
   }
 

@@ -20,7 +20,7 @@ import { eld as eldSmall } from 'eld/small';
 import { franc } from 'franc-min';
 import { convert } from 'html-to-text';
 import { detect as tinyldDetect } from 'tinyld';
-import { createLanguageDetector, detectLanguage } from '../../src/nlp/language.ts';
+import { createLanguageDetector, detectLanguage, type LanguageRules } from '../../src/nlp/language.ts';
 import { FIXTURES_DIR } from '../helpers/shared.ts';
 import { hasSentimentData, loadSentimentSets, SENTIMENT_DIR } from './data.ts';
 
@@ -124,51 +124,23 @@ const detectors: Detector[] = [
 ];
 // earshot's detectLanguage (eld-large + rules), and its rules switched on one at a time.
 const LANGUAGE_TS = new URL('../../src/nlp/language.ts', import.meta.url).href;
-const cleaningOnly = createLanguageDetector({
-  shortTextChars: 0,
-  minRelativeLead: 0,
-  englishWords: 0,
-  lexiconShare: 0,
+/** The rules switched on one at a time: each row turns off the ones after it. */
+const ABLATIONS: ReadonlyArray<[string, Partial<LanguageRules>]> = [
+  ['earshot: cleaning only', { shortTextChars: 0, minRelativeLead: 0, englishWords: 0, lexiconShare: 0 }],
+  ['earshot: + prefer en', { minRelativeLead: 0, englishWords: 0, lexiconShare: 0 }],
+  ['earshot: + ties unknown', { englishWords: 0, lexiconShare: 0 }],
+  ['earshot: + function words', { lexiconShare: 0 }],
+];
+for (const [name, rules] of ABLATIONS) {
+  const detect = createLanguageDetector(rules);
+  detectors.push({ name, module: LANGUAGE_TS, detect: (text) => detect(text).language, package: false });
+}
+detectors.push({
+  name: 'earshot detectLanguage',
+  module: LANGUAGE_TS,
+  detect: (text) => detectLanguage(text).language,
+  package: false,
 });
-const withEnglishPreference = createLanguageDetector({
-  minRelativeLead: 0,
-  englishWords: 0,
-  lexiconShare: 0,
-});
-const withTieRule = createLanguageDetector({ englishWords: 0, lexiconShare: 0 });
-const withFunctionWords = createLanguageDetector({ lexiconShare: 0 });
-detectors.push(
-  {
-    name: 'earshot: cleaning only',
-    module: LANGUAGE_TS,
-    detect: (text) => cleaningOnly(text).language,
-    package: false,
-  },
-  {
-    name: 'earshot: + prefer en',
-    module: LANGUAGE_TS,
-    detect: (text) => withEnglishPreference(text).language,
-    package: false,
-  },
-  {
-    name: 'earshot: + ties unknown',
-    module: LANGUAGE_TS,
-    detect: (text) => withTieRule(text).language,
-    package: false,
-  },
-  {
-    name: 'earshot: + function words',
-    module: LANGUAGE_TS,
-    detect: (text) => withFunctionWords(text).language,
-    package: false,
-  },
-  {
-    name: 'earshot detectLanguage',
-    module: LANGUAGE_TS,
-    detect: (text) => detectLanguage(text).language,
-    package: false,
-  },
-);
 const EARSHOT = 'earshot detectLanguage';
 const CANDIDATES = detectors.filter((d) => d.package !== false).map((d) => d.name);
 
