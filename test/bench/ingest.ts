@@ -14,6 +14,10 @@
  * - e2e, 2 workers: two worker processes (test/bench/ingest-worker.ts) sharing the claims, after the
  *   mentions, rollups and alerts are truncated and the sources reset; their throughput is the total
  *   stored over the wall time from `go` to the last one done.
+ * Where the 1-worker run's time went: the analyzer's own time inside the pipeline (timed around each
+ * call), the rest of the main thread's busy time (glue), and the CPU seconds of this process and of
+ * PostgreSQL (its own throwaway cluster only: the postmaster and its children, from /proc). Their sum
+ * per mention bounds the throughput the machine's cores allow, printed as a ceiling with its ratio.
  * mentions/s = mentions stored / seconds. RSS is sampled every 100 ms in each process: peak, and steady
  * (the median); the main process also holds the corpus and the upstream's feeds. The alert rule's one channel is disabled:
  * its outbox rows commit with the alerts and wait, nothing leaves the machine. Feeds are dated after
@@ -277,23 +281,58 @@ function nlpOnly(runtime: Runtime, ignoreWords: string[]): Row {
   };
 }
 
-async function oneWorker(runtime: Runtime): Promise<Row & { tally: PollTally; busy: number }> {
+/** CPU seconds the database server used over a run, when it is this bench's own cluster. */
+type DatabaseCpu = () => number | null;
+
+/** Where one run's time went: the main thread's NLP and glue, this process's and the database's CPU. */
+type TimeSplit = { nlpSeconds: number; processCpu: number; databaseCpu: number | null };
+
+async function oneWorker(
+  runtime: Runtime,
+  databaseCpu: DatabaseCpu,
+): Promise<Row & { tally: PollTally; busy: number; split: TimeSplit }> {
+  // The analyzer's own time inside the pipeline, measured around each call.
+  const analyzer = runtime.deps.analyzer;
+  const analyze = analyzer.analyze;
+  let nlpMs = 0;
+  analyzer.analyze = (text, options) => {
+    const started = performance.now();
+    try {
+      return analyze(text, options);
+    } finally {
+      nlpMs += performance.now() - started;
+    }
+  };
   const rss = sampleRss();
   const loop = nodePerformance.eventLoopUtilization();
+  const cpu = process.cpuUsage();
+  const databaseBefore = databaseCpu();
   const started = performance.now();
-  const results = await pollDueSources({ deps: runtime.deps, input: { concurrency: CONCURRENCY } });
-  const seconds = (performance.now() - started) / 1000;
-  const counts = tally(results);
-  return {
-    mode: `e2e, 1 worker (this process, concurrency ${CONCURRENCY})`,
-    items: counts.inserted,
-    seconds,
-    perSecond: counts.inserted / seconds,
-    rss: rss.stop(),
-    tally: counts,
-    // The share of the run the main thread was busy (NLP and glue) rather than waiting on I/O.
-    busy: nodePerformance.eventLoopUtilization(loop).utilization,
-  };
+  try {
+    const results = await pollDueSources({ deps: runtime.deps, input: { concurrency: CONCURRENCY } });
+    const seconds = (performance.now() - started) / 1000;
+    const used = process.cpuUsage(cpu);
+    const databaseAfter = databaseCpu();
+    const counts = tally(results);
+    return {
+      mode: `e2e, 1 worker (this process, concurrency ${CONCURRENCY})`,
+      items: counts.inserted,
+      seconds,
+      perSecond: counts.inserted / seconds,
+      rss: rss.stop(),
+      tally: counts,
+      // The share of the run the main thread was busy (NLP and glue) rather than waiting on I/O.
+      busy: nodePerformance.eventLoopUtilization(loop).utilization,
+      split: {
+        nlpSeconds: nlpMs / 1000,
+        processCpu: (used.user + used.system) / 1e6,
+        databaseCpu:
+          databaseBefore === null || databaseAfter === null ? null : databaseAfter - databaseBefore,
+      },
+    };
+  } finally {
+    analyzer.analyze = analyze;
+  }
 }
 
 const WORKER_FILE = fileURLToPath(new URL('./ingest-worker.ts', import.meta.url));
@@ -416,13 +455,16 @@ async function main(): Promise<number> {
     progress('NLP only');
     const nlp = nlpOnly(first.runtime, ignoreWords);
     progress('e2e, 1 worker');
-    const one = await oneWorker(first.runtime);
+    const databaseCpu: DatabaseCpu = () => cluster?.cpuSeconds() ?? null;
+    const one = await oneWorker(first.runtime, databaseCpu);
     const oneStored = await stored(first.runtime);
 
     // --------------------------------------------------------------------------- 2 workers
     progress(`reset; e2e, ${WORKERS} worker processes`);
     await reset(first.runtime, feeds);
+    const twoDatabaseBefore = databaseCpu();
     const two = await workerProcesses(url, first.schema, ignoreWords, children);
+    const twoDatabaseAfter = databaseCpu();
     const twoStored = await stored(first.runtime);
 
     // ------------------------------------------------------------------------------ report
@@ -450,10 +492,36 @@ async function main(): Promise<number> {
         fixed(r.rss.peakMb, 0),
       ]),
     );
+    const perMention = (seconds: number) => `${Math.round((seconds / one.items) * 1e6)} µs per mention`;
+    const { nlpSeconds, processCpu, databaseCpu: oneDatabase } = one.split;
+    const busySeconds = one.busy * one.seconds;
     console.log(
-      `- 1 worker: the main thread was busy ${fixed(one.busy * 100, 0)}% of the run (NLP and glue); the rest it ` +
-        'waited on the database and the upstream',
+      `- 1 worker, where the time went: the main thread was busy ${fixed(one.busy * 100, 0)}% of the run ` +
+        `(${fixed(busySeconds, 2)} s): NLP ${fixed(nlpSeconds, 2)} s (${perMention(nlpSeconds)}; ` +
+        `${perMention(nlp.seconds)} in the NLP-only row), glue ${fixed(busySeconds - nlpSeconds, 2)} s ` +
+        `(fetch, parse, match, queries, rollups and alerts: ${perMention(busySeconds - nlpSeconds)}); the rest ` +
+        'it waited on the database and the upstream',
     );
+    if (oneDatabase === null) {
+      console.log(
+        `- 1 worker, CPU: this process ${fixed(processCpu, 2)} s; the database's CPU is not measured (DATABASE_URL: not this bench's own cluster)`,
+      );
+    } else {
+      const total = processCpu + oneDatabase;
+      const cores = availableParallelism();
+      const ceiling = (one.items / total) * cores;
+      console.log(
+        `- 1 worker, CPU: this process ${fixed(processCpu, 2)} s (with the upstream it serves), PostgreSQL ` +
+          `${fixed(oneDatabase, 2)} s (${perMention(oneDatabase)}): ${perMention(total)} in all. On ${cores} cores ` +
+          `that allows at most ~${Math.round(ceiling)} mentions/s with every core busy (ratio ${fixed(ceiling / nlp.perSecond, 2)})`,
+      );
+    }
+    if (twoDatabaseBefore !== null && twoDatabaseAfter !== null) {
+      const seconds = twoDatabaseAfter - twoDatabaseBefore;
+      console.log(
+        `- ${WORKERS} workers, CPU: PostgreSQL ${fixed(seconds, 2)} s (${Math.round((seconds / two.items) * 1e6)} µs per mention)`,
+      );
+    }
     if (two.detail) console.log(`- ${two.detail}`);
     for (const [name, row, db] of [
       ['1 worker', one, oneStored],

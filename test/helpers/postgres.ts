@@ -19,8 +19,44 @@ const run = promisify(execFile);
 export type ThrowawayPostgres = {
   /** postgres://postgres@127.0.0.1:<port>/postgres (trust authentication). */
   url: string;
+  /**
+   * CPU seconds (user + system) the cluster's processes have used so far: the postmaster, its
+   * running children (backends, background workers) and the children it has reaped. Read from
+   * /proc (Linux); null where that cannot be read.
+   */
+  cpuSeconds(): number | null;
   stop(): Promise<void>;
 };
+
+/** /proc/<pid>/stat reports times in clock ticks of USER_HZ, which is 100 on Linux. */
+const USER_HZ = 100;
+
+/** utime, stime, cutime, cstime and the parent pid of a process, or null when it is gone. */
+function procTimes(pid: string): { own: number; reaped: number; parent: string } | null {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return null;
+  }
+  // After "pid (comm) ": state ppid … field 14 utime, 15 stime, 16 cutime, 17 cstime (1-based).
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const n = (k: number) => Number(fields[k - 3]);
+  return { own: n(14) + n(15), reaped: n(16) + n(17), parent: fields[1] ?? '' };
+}
+
+/** CPU seconds of process `root` and its children, living and reaped (see `cpuSeconds`). */
+export function processTreeCpuSeconds(root: string): number | null {
+  const top = procTimes(root);
+  if (!top) return null;
+  let ticks = top.own + top.reaped;
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid) || pid === root) continue;
+    const child = procTimes(pid);
+    if (child?.parent === root) ticks += child.own;
+  }
+  return ticks / USER_HZ;
+}
 
 const PG_ROOT = '/usr/lib/postgresql';
 
@@ -111,8 +147,11 @@ export async function startThrowawayPostgres(): Promise<ThrowawayPostgres> {
     const [ctlCmd, ctlArgs] = argv('pg_ctl', ['-D', data, '-l', log, '-w', '-o', options, 'start']);
     started = true;
     await run(ctlCmd, ctlArgs);
+    // postmaster.pid's first line is the postmaster's pid.
+    const postmaster = readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0]?.trim() ?? '';
     return {
       url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+      cpuSeconds: () => (existsSync('/proc/self/stat') ? processTreeCpuSeconds(postmaster) : null),
       stop: async () => {
         if (stopped) return;
         const [stopCmd, stopArgs] = argv('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']);
