@@ -4,6 +4,7 @@
  * hashtag words, complaint and churn patterns, intensity cues (CAPS, "!!!", elongated words) and
  * wink's own lexicon score. The same function serves training and scoring, so they cannot drift.
  */
+import { IDENTITY_TERMS } from './identity-terms.ts';
 import type { ReadText } from './read.ts';
 
 export type Features = Map<string, number>;
@@ -313,6 +314,12 @@ export function spanFeatures(
     wordCount += words.length;
     const shouted = value.length >= 2 && value === value.toUpperCase() && /\p{L}/u.test(value);
     for (const word of words) {
+      if (IDENTITY_TERMS.has(word)) {
+        // Who people are is no sentiment (identity-terms.ts): a word nobody scored, in no feature.
+        boostPending = 0;
+        previous = null;
+        continue;
+      }
       addValence(word, negated, shouted);
       boostPending = 0;
       const key = negated ? `n:${word}` : `w:${word}`;

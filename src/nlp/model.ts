@@ -4,6 +4,7 @@
  * as a weights file. Linear, so every score decomposes into the features that moved it.
  */
 import type { Features } from './features.ts';
+import { IDENTITY_TERMS } from './identity-terms.ts';
 
 export type ModelFile = {
   version: 1;
@@ -38,6 +39,8 @@ export function loadModel(file: ModelFile): SentimentModel {
   for (const key of weights.keys()) if (key.startsWith('w:')) known.add(key.slice(2));
   const lexicon = new Map(Object.entries(file.lexicon));
   for (const word of lexicon.keys()) if (/^\p{L}+$/u.test(word)) known.add(word);
+  // Words with no weight of their own, but words: "#jewish" is one, not "je" + "wish".
+  for (const word of IDENTITY_TERMS) known.add(word);
   return { neutralBand: file.neutralBand, mixedBand: file.mixedBand, weights, known, lexicon };
 }
 

@@ -13,6 +13,7 @@
  * sentence once lowercased). Both halves keep wink's score of the whole.
  */
 import type { ItemSentence, ItsFunction, WinkMethods } from 'wink-nlp';
+import { IDENTITY_TERMS } from './identity-terms.ts';
 import { foldPlural, lowerCaseInPlace, newWinkInstance, type WinkPipeStep } from './wink.ts';
 
 export type ReadSentence = {
@@ -123,9 +124,41 @@ export function createReader(options: { readsPerInstance?: number } = {}): Reade
       const to = ends[last] ?? from;
       sentences.push({ first, last, text: text.slice(from, to).trim(), winkScore });
     };
+    // wink's sentences: first token, last token, wink's score.
+    const winkSentences: Array<[number, number, number]> = [];
     doc.sentences().each((sentence: ItemSentence) => {
       const [first, last] = sentence.out(its.span) as unknown as [number, number];
-      const winkScore = Number(sentence.out(its.sentiment)) || 0;
+      winkSentences.push([first, last, Number(sentence.out(its.sentiment)) || 0]);
+    });
+    let winkScore = Number(doc.out(its.sentiment)) || 0;
+    const identity: number[] = [];
+    for (let i = 0; i < n; i += 1) if (IDENTITY_TERMS.has(normals[i] as string)) identity.push(i);
+    if (identity.length > 0) {
+      // wink's own lexicon scores some identity terms ("gay", "protestant"): their sentences are
+      // scored again with every identity term masked (identity-terms.ts). Letters of the same length
+      // keep the tokens in place. Read last: `doc` is not usable after the next read.
+      let masked = '';
+      let at = 0;
+      for (const i of identity) {
+        const [from, to] = [starts[i] as number, ends[i] as number];
+        masked += `${lower.slice(at, from)}${'q'.repeat(to - from)}`;
+        at = to;
+      }
+      const maskedDoc = nlp.readDoc(masked + lower.slice(at));
+      if (maskedDoc.tokens().length() === n) {
+        const rescored: Array<[number, number]> = [];
+        maskedDoc.sentences().each((sentence: ItemSentence) => {
+          const [first] = sentence.out(its.span) as unknown as [number, number];
+          rescored.push([first, Number(sentence.out(its.sentiment)) || 0]);
+        });
+        // Each sentence takes the score of the masked read's sentence holding its first token.
+        for (const sentence of winkSentences) {
+          for (const [first, score] of rescored) if (first <= sentence[0]) sentence[2] = score;
+        }
+        winkScore = Number(maskedDoc.out(its.sentiment)) || 0;
+      }
+    }
+    for (const [first, last, sentenceScore] of winkSentences) {
       let start = first;
       for (let i = first; i < last; i += 1) {
         const next = values[i + 1] as string;
@@ -137,13 +170,12 @@ export function createReader(options: { readsPerInstance?: number } = {}): Reade
           /^\p{Lu}/u.test(next) &&
           types[i + 1] === 'word'
         ) {
-          push(start, i, winkScore);
+          push(start, i, sentenceScore);
           start = i + 1;
         }
       }
-      if (start <= last) push(start, last, winkScore);
-    });
-    const winkScore = Number(doc.out(its.sentiment)) || 0;
+      if (start <= last) push(start, last, sentenceScore);
+    }
     return {
       text,
       lower,

@@ -10,6 +10,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { withDomainWords } from '../domain-lexicon.ts';
 import { type FeatureContext, type Features, textFeatures } from '../features.ts';
+import { IDENTITY_TERMS } from '../identity-terms.ts';
 import { loadModel, type ModelFile, sigmoid } from '../model.ts';
 import { createReader } from '../read.ts';
 import { hasSentimentData, type LabelledItem, loadSentimentSets, SENTIMENT_DIR } from './datasets.ts';
@@ -131,7 +132,7 @@ export function setWeight(name: string): number {
   return name === 'tweets' || name.endsWith('/tweets') ? TWEETS_WEIGHT : 1;
 }
 
-/** Words seen at least twice in the texts: the vocabulary for hashtag splitting during training. */
+/** Words seen at least twice in the texts, and the identity terms: the vocabulary for hashtag splitting during training. */
 export function vocabulary(sets: Array<{ items: LabelledItem[] }>): Set<string> {
   const counts = new Map<string, number>();
   for (const set of sets) {
@@ -140,7 +141,8 @@ export function vocabulary(sets: Array<{ items: LabelledItem[] }>): Set<string> 
         counts.set(word, (counts.get(word) ?? 0) + 1);
     }
   }
-  return new Set([...counts].filter(([, n]) => n >= 2).map(([w]) => w));
+  // Identity terms are known words without weights (as `loadModel` knows them): "#jewish" is one word.
+  return new Set([...[...counts].filter(([, n]) => n >= 2).map(([w]) => w), ...IDENTITY_TERMS]);
 }
 
 type SetReport = { n: number; accuracy: number; negPrecision: number; negRecall: number };

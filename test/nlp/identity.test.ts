@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import { createAnalyzer, SHIPPED_MODEL } from '../../src/nlp/analyzer.ts';
+import { IDENTITY_TERMS } from '../../src/nlp/identity-terms.ts';
+import { createReader } from '../../src/nlp/read.ts';
+
+/** Religion, nationality, orientation, gender identity, disability; some scored by wink's own lexicon. */
+const ADJECTIVES = [
+  'Jewish',
+  'Muslim',
+  'Christian',
+  'Catholic',
+  'Protestant',
+  'gay',
+  'lesbian',
+  'transgender',
+  'Korean',
+  'Mexican',
+  'Indian',
+  'deaf',
+  'blind',
+  'disabled',
+];
+const PLURALS = ['Jews', 'Muslims', 'Christians', 'women', 'men', 'Koreans', 'Mexicans', 'Indians', 'gays'];
+
+const TEMPLATES: Array<[string, readonly string[]]> = [
+  ['My {} friends love the new Acme app.', ADJECTIVES],
+  ['The {} customers were ignored by Acme support for a week. Never again.', ADJECTIVES],
+  ['Acme opened a store for {} shoppers in Berlin.', ADJECTIVES],
+  ['Acme ran an ad with {} in it and the comments are wild', PLURALS],
+  ['Not sure the {} at the Acme counter liked it, but I did!', PLURALS],
+];
+
+describe('identity terms carry no sentiment', () => {
+  const analyzer = createAnalyzer();
+
+  it.each(TEMPLATES)('"%s" scores the same whoever it names', (template, terms) => {
+    const results = terms.map((term) => analyzer.analyze(template.replace('{}', term)));
+    const first = results[0]!;
+    for (const [k, result] of results.entries()) {
+      expect(result.score, terms[k]).toBe(first.score);
+      expect(result.label, terms[k]).toBe(first.label);
+      expect(
+        result.sentences.map((s) => s.score),
+        terms[k],
+      ).toEqual(first.sentences.map((s) => s.score));
+    }
+  });
+
+  it('never gives an identity term as a reason for a label', () => {
+    for (const [template, terms] of TEMPLATES) {
+      for (const term of terms) {
+        const result = analyzer.analyze(template.replace('{}', term));
+        const reasons = [...result.reasons, ...result.sentences.flatMap((s) => s.reasons)];
+        for (const reason of reasons) {
+          const words = reason.text.toLowerCase().split(/[\s_#]+/);
+          expect(
+            words.some((w) => IDENTITY_TERMS.has(w)),
+            `${term}: ${reason.text}`,
+          ).toBe(false);
+        }
+      }
+    }
+  });
+
+  it('also inside hashtags', () => {
+    const gay = analyzer.analyze('Proud of the Acme campaign #gay');
+    const jewish = analyzer.analyze('Proud of the Acme campaign #jewish');
+    expect(gay.score).toBe(jewish.score);
+  });
+
+  it("takes wink's sentence scores with identity terms masked", () => {
+    const reader = createReader();
+    // wink's own lexicon scores "gay" (+0.54) and "protestant" (−1), not "jewish".
+    const scores = ['gay', 'protestant', 'jewish'].map((term) => {
+      const read = reader.read(`I love my ${term} neighbours. The ${term} church is lovely.`);
+      return [read.winkScore, ...read.sentences.map((s) => s.winkScore)];
+    });
+    expect(scores[0]).toEqual(scores[2]);
+    expect(scores[1]).toEqual(scores[2]);
+    expect(scores[2]?.[0]).toBeGreaterThan(0); // the rest of the text still counts
+  });
+
+  it('has no weight on any identity term in the shipped model', () => {
+    const weighted = Object.keys(SHIPPED_MODEL.weights).filter((key) =>
+      key
+        .slice(key.indexOf(':') + 1)
+        .split('_')
+        .some((word) => IDENTITY_TERMS.has(word.replace(/^n:/, ''))),
+    );
+    expect(weighted).toEqual([]);
+  });
+});
