@@ -1,6 +1,6 @@
 /**
  * `earshot score`: JSON lines in, JSON lines out, in input order, streaming.
- *   in:  {"id": ..., "text": "...", "rating"?: 1..5}
+ *   in:  {"id": ..., "text": "...", "rating"?: 1..5, "brandTerms"?: ["Acme", …]}
  *   out: {"id": ..., "sentiment": {"score": -1..1, "label": "..."} | null, "themes": [{"theme", "score"}],
  *         "touchpoints": [{"id", "evidence"}], "intents": [{"id", "evidence"}], "language": "en" | … | null,
  *         "reasons": [{"kind", "text", "effect"}]}
@@ -13,6 +13,8 @@ const ScoreLine = z.object({
   id: z.union([z.string(), z.number()]),
   text: z.string().max(1_000_000),
   rating: z.number().min(1).max(5).nullable().optional(),
+  /** The terms of the brands the text is about: not themes, and no sentiment about them. */
+  brandTerms: z.array(z.string().trim().min(1).max(200)).max(100).optional(),
 });
 
 export type ScoreSummary = { lines: number; scored: number; errors: number };
@@ -42,8 +44,8 @@ export function scoreLine(analyzer: Analyzer, line: string, lineNumber: number):
     const error = { code: 'invalid_input', message };
     return { ok: false, json: JSON.stringify({ id: idOf(value), line: lineNumber, error }) };
   }
-  const { id, text, rating } = parsed.data;
-  const analysis = analyzer.analyze(text, { rating: rating ?? null });
+  const { id, text, rating, brandTerms } = parsed.data;
+  const analysis = analyzer.analyze(text, { rating: rating ?? null, ignoreWords: brandTerms });
   return {
     ok: true,
     json: JSON.stringify({

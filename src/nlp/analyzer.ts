@@ -6,12 +6,13 @@
  */
 import { readFileSync } from 'node:fs';
 import type { SentimentLabel } from '../types.ts';
-import { contrastClauses, spanFeatures, textFeatures } from './features.ts';
+import { contrastClauses, type FeatureContext, spanFeatures, textFeatures } from './features.ts';
 import { type Contribution, loadModel, type ModelFile, scoreFeatures } from './model.ts';
 import { createReader, type ReadText } from './read.ts';
 import { createThemeExtractor, type Theme } from './themes.ts';
 import { createTouchpointClassifier, type Hit } from './touchpoints.ts';
 import type { Vocabulary } from './vocabulary.ts';
+import { termWords } from './wink.ts';
 
 /** Longer texts are cut: sentiment and themes of the first part are what a reader sees too. */
 export const MAX_ANALYSED_CHARS = 20_000;
@@ -53,7 +54,11 @@ export type Analysis = {
 export type AnalyzeOptions = {
   /** Star rating 1..5 where the item is a review. */
   rating?: number | null;
-  /** Words never reported as themes (a brand's own terms, say). */
+  /**
+   * The terms of the brands the text is about: never reported as themes, and no sentiment about
+   * them (their words are scored like identity terms: "United" has a VADER valence of +1.8,
+   * "samsung" a learned weight of −0.79).
+   */
   ignoreWords?: Iterable<string>;
 };
 
@@ -194,6 +199,7 @@ export function createAnalyzer(options: AnalyzerOptions = {}): Analyzer {
   function clausesOf(
     read: ReadText,
     sentenceScores: number[],
+    textContext: FeatureContext,
   ): { of: number[]; scores: number[] } | undefined {
     const split = read.sentences.map((sentence) => contrastClauses(read, sentence.first, sentence.last));
     if (split.every((clauses) => clauses.length === 1)) return undefined;
@@ -208,15 +214,20 @@ export function createAnalyzer(options: AnalyzerOptions = {}): Analyzer {
         }
         const lower = read.lower.slice(read.starts[first], read.ends[last]);
         // wink scores whole sentences only: a clause's own words speak for it, not the sentence's score.
-        const features = spanFeatures(read, first, last, lower, 0, [0], context);
+        const features = spanFeatures(read, first, last, lower, 0, [0], textContext);
         scores.push(round(scoreFeatures(sentimentModel, features).score));
       }
     });
     return { of, scores };
   }
 
-  function themesOf(read: ReadText, sentenceScores: number[], ignoreWords: string[]): ThemeHit[] {
-    const clauses = clausesOf(read, sentenceScores);
+  function themesOf(
+    read: ReadText,
+    sentenceScores: number[],
+    ignoreWords: string[],
+    textContext: FeatureContext,
+  ): ThemeHit[] {
+    const clauses = clausesOf(read, sentenceScores, textContext);
     const themes: Theme[] = themeExtractor.extract(read, { ignoreWords, sentenceScores, clauses });
     return themes.slice(0, MAX_THEMES).map(({ theme, score }) => ({ theme, score: round(score) }));
   }
@@ -239,8 +250,11 @@ export function createAnalyzer(options: AnalyzerOptions = {}): Analyzer {
         intents: [],
       };
     }
-    const read = reader.read(text);
-    const spans = textFeatures(read, context, true);
+    // The brands' own words are no sentiment about them (see `ignoreWords`).
+    const unscored = ignore.length > 0 ? termWords(ignore) : undefined;
+    const read = reader.read(text, { unscored });
+    const textContext: FeatureContext = unscored ? { ...context, unscored } : context;
+    const spans = textFeatures(read, textContext, true);
     const scored = scoreFeatures(sentimentModel, spans.document, REASONS_PER_SPAN);
     const sentences: SentenceSentiment[] = spans.sentences.map((features, k) => {
       const sentence =
@@ -255,6 +269,7 @@ export function createAnalyzer(options: AnalyzerOptions = {}): Analyzer {
       read,
       sentences.map((s) => s.score),
       ignore,
+      textContext,
     );
     const { touchpoints, intents } = classifier.classify(read, { brandTerms: ignore });
     const reasons = scored.contributions.map(toReason);

@@ -144,6 +144,11 @@ export type FeatureContext = {
   known: ReadonlySet<string>;
   /** Valence of words and emoticons, −4..4 (the VADER lexicon, shipped inside the model file). */
   lexicon: ReadonlyMap<string, number>;
+  /**
+   * Words of this text scored like identity terms (no feature, no valence): the names of the brands
+   * it is about, which are no sentiment about them ("United" has a VADER valence of +1.8).
+   */
+  unscored?: ReadonlySet<string>;
 };
 
 /** VADER's constants: negation scale, booster step, CAPS emphasis. */
@@ -314,8 +319,9 @@ export function spanFeatures(
     wordCount += words.length;
     const shouted = value.length >= 2 && value === value.toUpperCase() && /\p{L}/u.test(value);
     for (const word of words) {
-      if (IDENTITY_TERMS.has(word)) {
-        // Who people are is no sentiment (identity-terms.ts): a word nobody scored, in no feature.
+      if (IDENTITY_TERMS.has(word) || context.unscored?.has(word)) {
+        // Who people are is no sentiment (identity-terms.ts), nor is a brand's name: a word nobody
+        // scored, in no feature.
         boostPending = 0;
         previous = null;
         continue;

@@ -57,7 +57,12 @@ export type ReadText = {
   winkScore: number;
 };
 
-export type Reader = { read: (text: string) => ReadText };
+export type ReadOptions = {
+  /** Words whose wink scores are masked like identity terms' (the brands a text is about). */
+  unscored?: ReadonlySet<string>;
+};
+
+export type Reader = { read: (text: string, options?: ReadOptions) => ReadText };
 
 /** Texts read by one wink instance before a fresh one replaces it (memory bound, see below). */
 export const READS_PER_INSTANCE = 20_000;
@@ -74,7 +79,7 @@ export function createReader(options: { readsPerInstance?: number } = {}): Reade
   let nlp: WinkMethods = newWinkInstance(PIPE);
   let reads = 0;
 
-  function read(text: string): ReadText {
+  function read(text: string, options: ReadOptions = {}): ReadText {
     if (++reads > limit) {
       nlp = newWinkInstance(PIPE);
       reads = 1;
@@ -132,11 +137,16 @@ export function createReader(options: { readsPerInstance?: number } = {}): Reade
     });
     let winkScore = Number(doc.out(its.sentiment)) || 0;
     const identity: number[] = [];
-    for (let i = 0; i < n; i += 1) if (IDENTITY_TERMS.has(normals[i] as string)) identity.push(i);
+    const { unscored } = options;
+    for (let i = 0; i < n; i += 1) {
+      const normal = normals[i] as string;
+      if (IDENTITY_TERMS.has(normal) || unscored?.has(normal)) identity.push(i);
+    }
     if (identity.length > 0) {
-      // wink's own lexicon scores some identity terms ("gay", "protestant"): their sentences are
-      // scored again with every identity term masked (identity-terms.ts). Letters of the same length
-      // keep the tokens in place. Read last: `doc` is not usable after the next read.
+      // wink's own lexicon scores some identity terms ("gay", "protestant"), and could score a brand's
+      // name: their sentences are scored again with every such word masked (identity-terms.ts).
+      // Letters of the same length keep the tokens in place. Read last: `doc` is not usable after
+      // the next read.
       let masked = '';
       let at = 0;
       for (const i of identity) {

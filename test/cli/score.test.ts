@@ -40,6 +40,29 @@ describe('earshot score', () => {
     expect(summary).toEqual({ lines: 8, scored: 3, errors: 4 });
   });
 
+  it('takes the brands a text is about, whose names are no sentiment about them', async () => {
+    const text = 'Flew United to Denver on Tuesday. The seat was fine.';
+    const input = [
+      JSON.stringify({ id: 'plain', text }),
+      JSON.stringify({ id: 'brand', text, brandTerms: ['United'] }),
+      JSON.stringify({ id: 'other', text: text.replace('United', 'Delta'), brandTerms: ['Delta'] }),
+      JSON.stringify({ id: 'bad', text, brandTerms: [''] }),
+    ].join('\n');
+    const out: string[] = [];
+    await scoreStream(testAnalyzer(), linesOf(input), (chunk) => {
+      out.push(chunk);
+    });
+    const [plain, brand, other, bad] = out
+      .join('')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    // VADER rates "united" +1.8: scored as a word, the airline's name leans the text positive.
+    expect(brand.sentiment.score).toBeLessThan(plain.sentiment.score);
+    expect(other.sentiment).toEqual(brand.sentiment);
+    expect(bad.error.code).toBe('invalid_input');
+  });
+
   it('runs as `earshot score` from the bin, streaming JSON lines', async () => {
     const input = `${Array.from({ length: 600 }, (_, i) => JSON.stringify({ id: i, text: i % 2 ? 'great' : 'awful' })).join('\n')}\n`;
     const { code, stdout, stderr } = await runCli(['score'], { stdin: input });

@@ -90,3 +90,32 @@ describe('identity terms carry no sentiment', () => {
     expect(weighted).toEqual([]);
   });
 });
+
+describe("a brand's own name is no sentiment about it", () => {
+  const analyzer = createAnalyzer();
+  // Names with a learned weight or a lexicon valence: united (VADER +1.8), samsung, delta, virgin…
+  const BRANDS = ['United', 'Delta', 'Virgin', 'Samsung', 'Verizon', 'Zoom', 'Acme'];
+
+  it.each([
+    'Flew {} to Denver on Tuesday. The seat was fine.',
+    'Switched from {} after the second outage this month!',
+    'The {} app keeps logging me out but support sorted it quickly',
+  ])('"%s" scores the same for every brand it names', (template) => {
+    const results = BRANDS.map((brand) =>
+      analyzer.analyze(template.replace('{}', brand), { ignoreWords: [brand] }),
+    );
+    for (const [k, result] of results.entries()) {
+      expect(result.score, BRANDS[k]).toBe(results[0]!.score);
+      expect(result.sentences.map((s) => s.score)).toEqual(results[0]!.sentences.map((s) => s.score));
+      const words = result.reasons.map((r) => r.text.toLowerCase());
+      expect(words, BRANDS[k]).not.toContain(BRANDS[k]!.toLowerCase());
+    }
+  });
+
+  it('counts the name as a word where no brand is given', () => {
+    const text = 'Flew United to Denver on Tuesday.';
+    expect(analyzer.analyze(text).score).toBeGreaterThan(
+      analyzer.analyze(text, { ignoreWords: ['United'] }).score!,
+    );
+  });
+});
