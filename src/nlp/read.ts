@@ -79,11 +79,33 @@ export function createReader(options: { readsPerInstance?: number } = {}): Reade
   let nlp: WinkMethods = newWinkInstance(PIPE);
   let reads = 0;
 
+  /**
+   * Whether wink's own lexicon scores `word` (its sentiment lexicon scores single words): a word it
+   * does not score cannot move its sentence scores, so masking it needs no second read. Asked of the
+   * instance before a text is read, and remembered (the answer is the model's, whatever was read).
+   */
+  const winkScores = new Map<string, boolean>();
+  const scoredByWink = (word: string): boolean => {
+    let scored = winkScores.get(word);
+    if (scored === undefined) {
+      scored = (Number(nlp.readDoc(word).out(nlp.its.sentiment)) || 0) !== 0;
+      winkScores.set(word, scored);
+    }
+    return scored;
+  };
+  /** The identity terms wink's lexicon scores ("gay", "protestant", "christian"…), found at first use. */
+  let scoredIdentity: ReadonlySet<string> | undefined;
+
   function read(text: string, options: ReadOptions = {}): ReadText {
     if (++reads > limit) {
       nlp = newWinkInstance(PIPE);
       reads = 1;
     }
+    // Words to mask in wink's scores: identity terms and the text's unscored words that wink scores.
+    scoredIdentity ??= new Set([...IDENTITY_TERMS].filter(scoredByWink));
+    let masks = scoredIdentity;
+    const scoredUnscored = [...(options.unscored ?? [])].filter(scoredByWink);
+    if (scoredUnscored.length > 0) masks = new Set([...scoredIdentity, ...scoredUnscored]);
     const its = nlp.its;
     const lower = lowerCaseInPlace(text);
     const doc = nlp.readDoc(lower);
@@ -136,20 +158,16 @@ export function createReader(options: { readsPerInstance?: number } = {}): Reade
       winkSentences.push([first, last, Number(sentence.out(its.sentiment)) || 0]);
     });
     let winkScore = Number(doc.out(its.sentiment)) || 0;
-    const identity: number[] = [];
-    const { unscored } = options;
-    for (let i = 0; i < n; i += 1) {
-      const normal = normals[i] as string;
-      if (IDENTITY_TERMS.has(normal) || unscored?.has(normal)) identity.push(i);
-    }
-    if (identity.length > 0) {
-      // wink's own lexicon scores some identity terms ("gay", "protestant"), and could score a brand's
-      // name: their sentences are scored again with every such word masked (identity-terms.ts).
+    const toMask: number[] = [];
+    for (let i = 0; i < n; i += 1) if (masks.has(normals[i] as string)) toMask.push(i);
+    if (toMask.length > 0) {
+      // wink's own lexicon scores some identity terms ("gay", "protestant") and brand names
+      // ("united"): their sentences are scored again with those words masked (identity-terms.ts).
       // Letters of the same length keep the tokens in place. Read last: `doc` is not usable after
       // the next read.
       let masked = '';
       let at = 0;
-      for (const i of identity) {
+      for (const i of toMask) {
         const [from, to] = [starts[i] as number, ends[i] as number];
         masked += `${lower.slice(at, from)}${'q'.repeat(to - from)}`;
         at = to;
