@@ -178,13 +178,17 @@ async function importCommand(): Promise<number> {
 }
 
 async function train(): Promise<number> {
-  const [{ openRuntime, readDeploymentModel }, { listFeedback }, { SHIPPED_MODEL }, { fineTune }] =
-    await Promise.all([
-      bootstrap(),
-      import('../db/queries/mentions.ts'),
-      import('./nlp/analyzer.ts'),
-      import('./nlp/training/fine-tune.ts'),
-    ]);
+  const [
+    { openRuntime, readDeploymentModel },
+    { brandTermsOfMentions, listFeedback },
+    { SHIPPED_MODEL },
+    { fineTune },
+  ] = await Promise.all([
+    bootstrap(),
+    import('../db/queries/mentions.ts'),
+    import('./nlp/analyzer.ts'),
+    import('./nlp/training/fine-tune.ts'),
+  ]);
   const config = loadConfig();
   const logger = createLogger('warn', 'stderr');
   const runtime = await openRuntime(config, logger);
@@ -197,9 +201,18 @@ async function train(): Promise<number> {
       return 0;
     }
     const current = readDeploymentModel(config.modelPath, logger) ?? SHIPPED_MODEL;
+    // Read as ingest read them: the brands' own names are no sentiment about them.
+    const brandTerms = await brandTermsOfMentions(
+      runtime.deps.db,
+      corrections.map((c) => c.mention_id),
+    );
     const { file, report } = fineTune(
       current,
-      corrections.map((c) => ({ text: c.title ? `${c.title}. ${c.text}` : c.text, label: c.label })),
+      corrections.map((c) => ({
+        text: c.title ? `${c.title}. ${c.text}` : c.text,
+        label: c.label,
+        brandTerms: brandTerms.get(c.mention_id) ?? [],
+      })),
     );
     mkdirSync(dirname(config.modelPath), { recursive: true });
     writeFileSync(config.modelPath, `${JSON.stringify(file)}\n`);

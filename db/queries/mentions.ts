@@ -373,6 +373,26 @@ export type FeedbackRow = {
   created_at: Date;
 };
 
+/** The include terms of the brands each of these mentions names (mention id → terms). */
+export async function brandTermsOfMentions(
+  db: Executor,
+  mentionIds: readonly number[],
+): Promise<Map<number, string[]>> {
+  const terms = new Map<number, string[]>();
+  if (mentionIds.length === 0) return terms;
+  const rows = await db
+    .selectFrom('mention_brands as mb')
+    .innerJoin('brands as b', 'b.id', 'mb.brand_id')
+    .select(['mb.mention_id', 'b.include_terms'])
+    .where('mb.mention_id', 'in', [...mentionIds])
+    .execute();
+  for (const row of rows) {
+    const id = Number(row.mention_id);
+    terms.set(id, [...(terms.get(id) ?? []), ...row.include_terms]);
+  }
+  return terms;
+}
+
 /** Corrections, oldest first; only the latest correction of each mention when `latestOnly`. */
 export async function listFeedback(
   db: Executor,

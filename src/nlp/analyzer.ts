@@ -12,7 +12,7 @@ import { createReader, type ReadText } from './read.ts';
 import { createThemeExtractor, type Theme } from './themes.ts';
 import { createTouchpointClassifier, type Hit } from './touchpoints.ts';
 import type { Vocabulary } from './vocabulary.ts';
-import { termWords } from './wink.ts';
+import { unscoredWords } from './wink.ts';
 
 /** Longer texts are cut: sentiment and themes of the first part are what a reader sees too. */
 export const MAX_ANALYSED_CHARS = 20_000;
@@ -251,7 +251,7 @@ export function createAnalyzer(options: AnalyzerOptions = {}): Analyzer {
       };
     }
     // The brands' own words are no sentiment about them (see `ignoreWords`).
-    const unscored = ignore.length > 0 ? termWords(ignore) : undefined;
+    const unscored = unscoredWords(ignore);
     const read = reader.read(text, { unscored });
     const textContext: FeatureContext = unscored ? { ...context, unscored } : context;
     const spans = textFeatures(read, textContext, true);

@@ -136,6 +136,15 @@ export function lowerCaseInPlace(text: string): string {
   return out.replace(/[\u2018\u2019]/g, "'");
 }
 
+/**
+ * The words of a text's brand terms that are no sentiment about the brands (quotes for exact case
+ * dropped), or undefined when there are none: what the analyzer and fine-tuning score as unscored.
+ */
+export function unscoredWords(terms: Iterable<string> = []): ReadonlySet<string> | undefined {
+  const words = termWords([...terms].map((term) => term.replace(/^"|"$/g, '')));
+  return words.size > 0 ? words : undefined;
+}
+
 /** The lowercased words of some terms ("Acme Corp" → acme, corp): a brand's terms, word by word. */
 export function termWords(terms: Iterable<string> = []): Set<string> {
   const words = new Set<string>();

@@ -6,6 +6,7 @@
 import { sql } from 'kysely';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { storableJson } from '../../db/json.ts';
+import { brandTermsOfMentions } from '../../db/queries/mentions.ts';
 import { insertSource } from '../../db/queries/sources.ts';
 import type { SourceRow } from '../../db/schema.ts';
 import type { RawItem } from '../../sources/types.ts';
@@ -117,6 +118,24 @@ describe('ingestItems: the stored row', () => {
     expect(
       (await sql<{ n: number }>`select count(*)::int as n from mentions`.execute(handle.db)).rows[0]?.n,
     ).toBe(1);
+  });
+
+  it('gives fine-tuning the terms of the brands each mention names (scored as the analyzer scored them)', async () => {
+    const { handle, deps } = test;
+    await createBrand({ deps, input: { name: 'Globex', include: ['Globex', 'Globex Corp'] } });
+    const result = await ingestItems(deps, {
+      source,
+      items: [
+        item({}),
+        item({ externalId: 'x-2', title: 'Acme against Globex', content: 'Globex Corp beat Acme on price.' }),
+      ],
+      fetchedAt: FETCHED,
+    });
+    const [first, second] = result.insertedIds;
+    const terms = await brandTermsOfMentions(handle.db, [first!, second!]);
+    expect(terms.get(first!)).toEqual(['Acme']);
+    expect([...(terms.get(second!) ?? [])].sort()).toEqual(['Acme', 'Globex', 'Globex Corp']);
+    expect(await brandTermsOfMentions(handle.db, [])).toEqual(new Map());
   });
 });
 

@@ -34,6 +34,20 @@ describe('fine-tuning on corrections', () => {
     expect(after.analyze('Terrible service, the staff were rude.').label).toBe('negative');
   });
 
+  it("reads corrections as ingest read them: a brand's name gets no weight", () => {
+    const complaints = Array.from({ length: 10 }, (_, i) => ({
+      text: `Zorblax support closed ticket ${i} without an answer`,
+      label: 'negative' as const,
+    }));
+    const plain = fineTune(SHIPPED_MODEL, complaints).file;
+    expect(plain.weights['w:zorblax']).toBeLessThan(0);
+    const withBrand = fineTune(
+      SHIPPED_MODEL,
+      complaints.map((c) => ({ ...c, brandTerms: ['Zorblax'] })),
+    ).file;
+    expect(Object.keys(withBrand.weights).filter((key) => key.includes('zorblax'))).toEqual([]);
+  });
+
   it('ignores mixed labels and copes with no usable corrections', () => {
     const { file, report } = fineTune(SHIPPED_MODEL, [{ text: 'good and bad', label: 'mixed' }]);
     expect(report).toMatchObject({ corrections: 1, usable: 0, heldBack: 0, before: null, after: null });

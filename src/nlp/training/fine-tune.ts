@@ -8,9 +8,15 @@ import type { SentimentLabel } from '../../types.ts';
 import { textFeatures } from '../features.ts';
 import { loadModel, type ModelFile } from '../model.ts';
 import { createReader } from '../read.ts';
+import { unscoredWords } from '../wink.ts';
 import { type Example, predictRaw, prune, trainLogistic } from './train.ts';
 
-export type Correction = { text: string; label: SentimentLabel };
+export type Correction = {
+  text: string;
+  label: SentimentLabel;
+  /** The terms of the brands the mention names: scored as the analyzer scores them (not at all). */
+  brandTerms?: readonly string[];
+};
 
 /** How much a correction counts against one example of the original training. */
 export const CORRECTION_WEIGHT = 3;
@@ -53,7 +59,9 @@ export function fineTune(
   for (const c of corrections) {
     const y = target(c.label);
     if (y === null) continue;
-    const { document } = textFeatures(reader.read(c.text), context, false);
+    const unscored = unscoredWords(c.brandTerms);
+    const read = reader.read(c.text, { unscored });
+    const { document } = textFeatures(read, unscored ? { ...context, unscored } : context, false);
     examples.push({
       set: 'corrections',
       features: document,
