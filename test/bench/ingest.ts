@@ -281,8 +281,11 @@ function nlpOnly(runtime: Runtime, ignoreWords: string[]): Row {
   };
 }
 
-/** CPU seconds the database server used over a run, when it is this bench's own cluster. */
-type DatabaseCpu = () => number | null;
+/**
+ * CPU seconds the database server uses from now: call the result at the end of a run. Null when the
+ * database is not this bench's own cluster (DATABASE_URL).
+ */
+type DatabaseCpu = () => () => number | null;
 
 /** Where one run's time went: the main thread's NLP and glue, this process's and the database's CPU. */
 type TimeSplit = { nlpSeconds: number; processCpu: number; databaseCpu: number | null };
@@ -306,13 +309,13 @@ async function oneWorker(
   const rss = sampleRss();
   const loop = nodePerformance.eventLoopUtilization();
   const cpu = process.cpuUsage();
-  const databaseBefore = databaseCpu();
+  const databaseUsed = databaseCpu();
   const started = performance.now();
   try {
     const results = await pollDueSources({ deps: runtime.deps, input: { concurrency: CONCURRENCY } });
     const seconds = (performance.now() - started) / 1000;
     const used = process.cpuUsage(cpu);
-    const databaseAfter = databaseCpu();
+    const databaseSeconds = databaseUsed();
     const counts = tally(results);
     return {
       mode: `e2e, 1 worker (this process, concurrency ${CONCURRENCY})`,
@@ -326,8 +329,7 @@ async function oneWorker(
       split: {
         nlpSeconds: nlpMs / 1000,
         processCpu: (used.user + used.system) / 1e6,
-        databaseCpu:
-          databaseBefore === null || databaseAfter === null ? null : databaseAfter - databaseBefore,
+        databaseCpu: databaseSeconds,
       },
     };
   } finally {
@@ -455,16 +457,22 @@ async function main(): Promise<number> {
     progress('NLP only');
     const nlp = nlpOnly(first.runtime, ignoreWords);
     progress('e2e, 1 worker');
-    const databaseCpu: DatabaseCpu = () => cluster?.cpuSeconds() ?? null;
+    const databaseCpu: DatabaseCpu = () => {
+      const before = cluster?.cpuSeconds() ?? null;
+      return () => {
+        const after = cluster?.cpuSeconds() ?? null;
+        return before === null || after === null ? null : after - before;
+      };
+    };
     const one = await oneWorker(first.runtime, databaseCpu);
     const oneStored = await stored(first.runtime);
 
     // --------------------------------------------------------------------------- 2 workers
     progress(`reset; e2e, ${WORKERS} worker processes`);
     await reset(first.runtime, feeds);
-    const twoDatabaseBefore = databaseCpu();
+    const twoDatabaseUsed = databaseCpu();
     const two = await workerProcesses(url, first.schema, ignoreWords, children);
-    const twoDatabaseAfter = databaseCpu();
+    const twoDatabase = twoDatabaseUsed();
     const twoStored = await stored(first.runtime);
 
     // ------------------------------------------------------------------------------ report
@@ -492,7 +500,8 @@ async function main(): Promise<number> {
         fixed(r.rss.peakMb, 0),
       ]),
     );
-    const perMention = (seconds: number) => `${Math.round((seconds / one.items) * 1e6)} µs per mention`;
+    const perMention = (seconds: number, items = one.items) =>
+      `${Math.round((seconds / items) * 1e6)} µs per mention`;
     const { nlpSeconds, processCpu, databaseCpu: oneDatabase } = one.split;
     const busySeconds = one.busy * one.seconds;
     console.log(
@@ -516,10 +525,9 @@ async function main(): Promise<number> {
           `that allows at most ~${Math.round(ceiling)} mentions/s with every core busy (ratio ${fixed(ceiling / nlp.perSecond, 2)})`,
       );
     }
-    if (twoDatabaseBefore !== null && twoDatabaseAfter !== null) {
-      const seconds = twoDatabaseAfter - twoDatabaseBefore;
+    if (twoDatabase !== null) {
       console.log(
-        `- ${WORKERS} workers, CPU: PostgreSQL ${fixed(seconds, 2)} s (${Math.round((seconds / two.items) * 1e6)} µs per mention)`,
+        `- ${WORKERS} workers, CPU: PostgreSQL ${fixed(twoDatabase, 2)} s (${perMention(twoDatabase, two.items)})`,
       );
     }
     if (two.detail) console.log(`- ${two.detail}`);

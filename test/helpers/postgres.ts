@@ -46,7 +46,7 @@ function procTimes(pid: string): { own: number; reaped: number; parent: string }
 }
 
 /** CPU seconds of process `root` and its children, living and reaped (see `cpuSeconds`). */
-export function processTreeCpuSeconds(root: string): number | null {
+function processTreeCpuSeconds(root: string): number | null {
   const top = procTimes(root);
   if (!top) return null;
   let ticks = top.own + top.reaped;
@@ -151,7 +151,7 @@ export async function startThrowawayPostgres(): Promise<ThrowawayPostgres> {
     const postmaster = readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0]?.trim() ?? '';
     return {
       url: `postgres://postgres@127.0.0.1:${port}/postgres`,
-      cpuSeconds: () => (existsSync('/proc/self/stat') ? processTreeCpuSeconds(postmaster) : null),
+      cpuSeconds: () => processTreeCpuSeconds(postmaster),
       stop: async () => {
         if (stopped) return;
         const [stopCmd, stopArgs] = argv('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']);

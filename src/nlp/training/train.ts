@@ -132,7 +132,10 @@ export function setWeight(name: string): number {
   return name === 'tweets' || name.endsWith('/tweets') ? TWEETS_WEIGHT : 1;
 }
 
-/** Words seen at least twice in the texts, and the identity terms: the vocabulary for hashtag splitting during training. */
+/**
+ * Words seen at least twice in the texts, and the identity terms: the vocabulary for hashtag splitting
+ * during training.
+ */
 export function vocabulary(sets: Array<{ items: LabelledItem[] }>): Set<string> {
   const counts = new Map<string, number>();
   for (const set of sets) {
