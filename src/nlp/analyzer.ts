@@ -188,7 +188,11 @@ export function createAnalyzer(options: AnalyzerOptions = {}): Analyzer {
   const themeExtractor = createThemeExtractor(undefined, reader);
   const classifier = createTouchpointClassifier(options.vocabulary, reader);
   const sentimentModel = options.model ? loadModel(options.model) : shippedModel;
-  const context = { known: sentimentModel.known, lexicon: sentimentModel.lexicon };
+  const context = {
+    known: sentimentModel.known,
+    lexicon: sentimentModel.lexicon,
+    names: sentimentModel.names,
+  };
 
   /**
    * Aspect sentiment by clause: in "the screen is great but the battery died" the screen and the

@@ -149,6 +149,8 @@ export type FeatureContext = {
    * it is about, which are no sentiment about them ("United" has a VADER valence of +1.8).
    */
   unscored?: ReadonlySet<string>;
+  /** Proper names (places, people, titles): like identity terms, no sentiment of their own. */
+  names?: ReadonlySet<string>;
 };
 
 /** VADER's constants: negation scale, booster step, CAPS emphasis. */
@@ -319,9 +321,9 @@ export function spanFeatures(
     wordCount += words.length;
     const shouted = value.length >= 2 && value === value.toUpperCase() && /\p{L}/u.test(value);
     for (const word of words) {
-      if (IDENTITY_TERMS.has(word) || context.unscored?.has(word)) {
-        // Who people are is no sentiment (identity-terms.ts), nor is a brand's name: a word nobody
-        // scored, in no feature.
+      if (IDENTITY_TERMS.has(word) || context.names?.has(word) || context.unscored?.has(word)) {
+        // Who people are is no sentiment (identity-terms.ts), nor is a place's, a person's or a
+        // brand's name: a word nobody scored, in no feature.
         boostPending = 0;
         previous = null;
         continue;

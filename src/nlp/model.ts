@@ -21,6 +21,11 @@ export type ModelFile = {
    * earshot's product and service words it lacks (`domain-lexicon.ts`).
    */
   lexicon: Record<string, number>;
+  /**
+   * Proper names found in the training texts (`training/proper-names.ts`): places, people, titles.
+   * Scored like identity terms, words with no weight. Absent from files written before they were.
+   */
+  names?: string[];
   weights: Record<string, number>;
 };
 
@@ -31,6 +36,8 @@ export type SentimentModel = {
   /** Words the model has weights for: used to split hashtags and fold elongated words. */
   known: ReadonlySet<string>;
   lexicon: ReadonlyMap<string, number>;
+  /** Proper names: words, but no sentiment (no feature, like identity terms). */
+  names: ReadonlySet<string>;
 };
 
 export function loadModel(file: ModelFile): SentimentModel {
@@ -41,7 +48,9 @@ export function loadModel(file: ModelFile): SentimentModel {
   for (const word of lexicon.keys()) if (/^\p{L}+$/u.test(word)) known.add(word);
   // Words with no weight of their own, but words: "#jewish" is one, not "je" + "wish".
   for (const word of IDENTITY_TERMS) known.add(word);
-  return { neutralBand: file.neutralBand, mixedBand: file.mixedBand, weights, known, lexicon };
+  const names = new Set(file.names ?? []);
+  for (const word of names) known.add(word);
+  return { neutralBand: file.neutralBand, mixedBand: file.mixedBand, weights, known, lexicon, names };
 }
 
 export type Contribution = { feature: string; effect: number };

@@ -20,7 +20,7 @@ import vader from 'vader-sentiment';
 import model from 'wink-eng-lite-web-model';
 import winkNLP from 'wink-nlp';
 import { createAnalyzer, SHIPPED_MODEL } from '../../src/nlp/analyzer.ts';
-import { crossValidate, featurise, vocabulary } from '../../src/nlp/training/train.ts';
+import { crossValidate, featurise, trainingContext } from '../../src/nlp/training/train.ts';
 import { hasSentimentData, type LabelledItem, loadSentimentSets, SENTIMENT_DIR } from './data.ts';
 import { type Prediction, readEarshot, type WorkerReply, type WorkerRequest } from './nlp-worker.ts';
 
@@ -83,11 +83,9 @@ const sets = loadSentimentSets().map((set) => ({
 const FOLDS = fast ? 3 : 5;
 const cvStarted = performance.now();
 const lexicon = new Map(Object.entries(SHIPPED_MODEL.lexicon));
-const known = vocabulary(sets);
-for (const word of lexicon.keys()) known.add(word);
 const examples = featurise(
   sets.map((set) => ({ name: set.name, items: set.items })),
-  { known, lexicon },
+  trainingContext(sets, lexicon, SHIPPED_MODEL.names ?? []),
 );
 const oof = crossValidate(examples, FOLDS);
 const cvPredictions = new Map<string, Prediction>();

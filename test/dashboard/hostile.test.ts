@@ -108,7 +108,9 @@ describe('hostile user text on the dashboard', () => {
       items: [
         {
           externalId: 'evil-1',
-          text: `Acme lost my parcel and support never answered. Terrible. ${SCRIPT} ${IMG}`,
+          // The markup sits inside the negative sentence: on its own it would be a sentence of its own, and
+          // a strongly scored one would make the mention mixed, which this rule does not alert on.
+          text: `Acme lost my parcel and support never answered. ${SCRIPT} ${IMG} Terrible.`,
           title: SCRIPT,
           author: IMG,
           url: 'https://example.com/a?x="><script>alert(1)</script>',

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createAnalyzer, SHIPPED_MODEL } from '../../src/nlp/analyzer.ts';
 import { IDENTITY_TERMS } from '../../src/nlp/identity-terms.ts';
 import { createReader } from '../../src/nlp/read.ts';
+import { properNames } from '../../src/nlp/training/proper-names.ts';
 
 /** Religion, nationality, orientation, gender identity, disability; some scored by wink's own lexicon. */
 const ADJECTIVES = [
@@ -81,13 +82,81 @@ describe('identity terms carry no sentiment', () => {
   });
 
   it('has no weight on any identity term in the shipped model', () => {
-    const weighted = Object.keys(SHIPPED_MODEL.weights).filter((key) =>
-      key
-        .slice(key.indexOf(':') + 1)
-        .split('_')
-        .some((word) => IDENTITY_TERMS.has(word.replace(/^n:/, ''))),
+    expect(weightedOn(IDENTITY_TERMS)).toEqual([]);
+  });
+});
+
+/** The shipped model's weights whose feature involves one of `words`. */
+function weightedOn(words: ReadonlySet<string>): string[] {
+  return Object.keys(SHIPPED_MODEL.weights).filter((key) =>
+    key
+      .slice(key.indexOf(':') + 1)
+      .split('_')
+      .some((word) => words.has(word.replace(/^n:/, ''))),
+  );
+}
+
+describe('place and person names carry no sentiment', () => {
+  const analyzer = createAnalyzer();
+  const names = new Set(SHIPPED_MODEL.names);
+  // Trained freely: colorado +1.42, canada +1.33, denver +1.14, paris +1.00; spielberg +1.57,
+  // seagal −1.60, pacino +1.25, kubrick +1.23.
+  const PLACES = ['Denver', 'Colorado', 'Canada', 'Paris', 'Toronto', 'Angeles'];
+  const PEOPLE = ['Spielberg', 'Seagal', 'Pacino', 'Kubrick', 'Giuliani'];
+
+  it.each([
+    ['Flew Acme to {} on Tuesday. The seat was fine.', PLACES],
+    ['Acme opens its first store in {} next week', PLACES],
+    ['Watched the new {} film on my Acme TV last night', PEOPLE],
+  ] as Array<[string, string[]]>)('"%s" scores the same whoever or wherever it names', (template, terms) => {
+    for (const term of terms) expect(names.has(term.toLowerCase()), term).toBe(true);
+    const results = terms.map((term) => analyzer.analyze(template.replace('{}', term)));
+    for (const [k, result] of results.entries()) {
+      expect(result.score, terms[k]).toBe(results[0]!.score);
+      expect(result.reasons.map((r) => r.text.toLowerCase())).not.toContain(terms[k]!.toLowerCase());
+    }
+  });
+
+  it('has no weight on any name in the shipped model', () => {
+    expect(names.size).toBeGreaterThan(1000);
+    expect(weightedOn(names)).toEqual([]);
+  });
+});
+
+describe('properNames', () => {
+  const none = () => false;
+  const items = (...texts: string[]) => [
+    { items: texts.map((text) => ({ text, label: 'positive' as const })) },
+  ];
+
+  it('finds words written Capitalised away from the start of a sentence', () => {
+    const found = properNames(
+      items('We flew to Denver on Sunday. Denver was cold.', 'Loved Paris and the food', 'I miss paris'),
+      none,
     );
-    expect(weighted).toEqual([]);
+    expect(found).toContain('denver');
+    // Seen once: the model keeps no feature seen once, so there is no weight to take away.
+    expect(found).not.toContain('sunday');
+    // Capitalised once and lower case once: a word, not a name.
+    expect(found).not.toContain('paris');
+  });
+
+  it('does not count the first word of a sentence or a quotation, shouted words or handles', () => {
+    const found = properNames(
+      items(
+        'Great flight. Great crew.',
+        'They said "Terrible service" and "Terrible food"',
+        'So AWFUL and AWFUL',
+        '@Acme @Acme hi',
+      ),
+      none,
+    );
+    expect(found).toEqual([]);
+  });
+
+  it('leaves out words a lexicon scores', () => {
+    const text = 'I watched Love Actually and then Love Story and Toronto, then Toronto again';
+    expect(properNames(items(text), (word) => word === 'love')).toEqual(['toronto']);
   });
 });
 

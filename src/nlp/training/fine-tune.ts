@@ -54,7 +54,7 @@ export function fineTune(
 ): { file: ModelFile; report: FineTuneReport } {
   const base = loadModel(file);
   const reader = createReader();
-  const context = { known: base.known, lexicon: base.lexicon };
+  const context = { known: base.known, lexicon: base.lexicon, names: base.names };
   const examples: Example[] = [];
   for (const c of corrections) {
     const y = target(c.label);

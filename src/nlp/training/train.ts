@@ -13,7 +13,9 @@ import { type FeatureContext, type Features, textFeatures } from '../features.ts
 import { IDENTITY_TERMS } from '../identity-terms.ts';
 import { loadModel, type ModelFile, sigmoid } from '../model.ts';
 import { createReader } from '../read.ts';
+import { newWinkInstance } from '../wink.ts';
 import { hasSentimentData, type LabelledItem, loadSentimentSets, SENTIMENT_DIR } from './datasets.ts';
+import { properNames } from './proper-names.ts';
 
 /** y: 1 positive, 0 negative, 0.5 for texts people rated close to neutral (a soft target). */
 export type Example = { set: string; features: Features; y: number; weight: number; binary: 0 | 1 };
@@ -133,6 +135,32 @@ export function setWeight(name: string): number {
 }
 
 /**
+ * The features' context in training: the vocabulary for hashtag splitting (words seen at least twice,
+ * the lexicon's words, identity terms and names) and the proper names, scored as `loadModel` scores them.
+ */
+export function trainingContext(
+  sets: Array<{ items: LabelledItem[] }>,
+  lexicon: ReadonlyMap<string, number>,
+  names: Iterable<string>,
+): FeatureContext {
+  const known = vocabulary(sets);
+  for (const word of lexicon.keys()) known.add(word);
+  const nameSet = new Set(names);
+  for (const word of nameSet) known.add(word);
+  return { known, lexicon, names: nameSet };
+}
+
+/** The proper names of the sets (`proper-names.ts`) that neither lexicon scores nor are identity terms. */
+export function namesOf(
+  sets: Array<{ items: LabelledItem[] }>,
+  lexicon: ReadonlyMap<string, number>,
+): string[] {
+  const wink = newWinkInstance(['sbd', 'negation', 'sentiment']);
+  const winkScores = (word: string) => (Number(wink.readDoc(word).out(wink.its.sentiment)) || 0) !== 0;
+  return properNames(sets, (word) => lexicon.has(word) || IDENTITY_TERMS.has(word) || winkScores(word));
+}
+
+/**
  * Words seen at least twice in the texts, and the identity terms: the vocabulary for hashtag splitting
  * during training.
  */
@@ -246,10 +274,9 @@ async function main() {
   }
   const sets = loadSentimentSets();
   const lexicon = withDomainWords(readVaderLexicon());
-  const known = vocabulary(sets);
-  for (const word of lexicon.keys()) known.add(word);
+  const names = namesOf(sets, lexicon);
   const started = performance.now();
-  const examples = featurise(sets, { known, lexicon });
+  const examples = featurise(sets, trainingContext(sets, lexicon, names));
   process.stderr.write(
     `featurised ${examples.length} texts in ${Math.round(performance.now() - started)} ms\n`,
   );
@@ -272,11 +299,14 @@ async function main() {
     trainedOn: sets.map((s) => `${s.name} (${s.items.length})`),
     crossValidation: { folds, report },
     lexicon: Object.fromEntries(lexicon),
+    names,
     weights: prune(weights),
   };
   loadModel(file); // fails loudly if the file would not load
   writeFileSync(values.out, `${JSON.stringify(file)}\n`);
-  process.stderr.write(`wrote ${Object.keys(file.weights).length} weights to ${values.out}\n`);
+  process.stderr.write(
+    `wrote ${Object.keys(file.weights).length} weights and ${names.length} names to ${values.out}\n`,
+  );
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await main();
