@@ -262,6 +262,29 @@ export function spanFeatures(
       previous = null;
       continue;
     }
+    if (type === 'symbol') {
+      // wink splits text emoticons that open with a symbol ("=D" → "=" "d", ">:(" → ">" ":("): glued
+      // back, the longest the lexicon knows is an emoticon. A lone symbol is no sentiment ("x = 1",
+      // "> a quoted line", "=>"): it had learned weights ("=" +0.81, ">" −0.72) from split emoticons.
+      let joined = normal;
+      let emoticon = '';
+      let end = i;
+      for (let j = i + 1; j <= last && j <= i + 3 && spaces[j] === ''; j++) {
+        joined += normals[j] as string;
+        if (context.lexicon.has(joined)) {
+          emoticon = joined;
+          end = j;
+        }
+      }
+      previous = null;
+      if (emoticon === '') continue;
+      social++;
+      add(features, `e:${emoticon}`);
+      addValence(emoticon, false, false);
+      lastType = 'emoticon';
+      i = end;
+      continue;
+    }
     if (type === 'url' || type === 'mention' || type === 'email' || type === 'number') {
       if (type !== 'number') social++;
       previous = null;

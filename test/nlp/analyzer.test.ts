@@ -164,6 +164,22 @@ describe('analyzer rules, with small written examples', () => {
     expect(loud).toBeGreaterThan(calm);
   });
 
+  it('reads text emoticons wink splits ("=D", ">:("), and gives a lone symbol no sentiment', () => {
+    const score = (text: string) => analyzer.analyze(text).score ?? 0;
+    const reasons = (text: string) => analyzer.analyze(text).reasons.map((r) => r.text);
+    expect(score('new update =D')).toBeGreaterThan(score('new update'));
+    expect(reasons('new update =D')).toContain('=d');
+    expect(score('the new update >:(')).toBeLessThan(score('the new update'));
+    // Code, configuration and quoted replies (GitHub, Hacker News): "=" had learned +0.81, ">" −0.72.
+    for (const [withSymbol, without] of [
+      ['Upgrade to version >= 2.1 of the Acme SDK', 'Upgrade to version 2.1 of the Acme SDK'],
+      ['> the app crashes on start', 'the app crashes on start'],
+      ['Use a=1&b=2 as the query', 'Use a 1 b 2 as the query'],
+    ]) {
+      expect(score(withSymbol as string), withSymbol).toBe(score(without as string));
+    }
+  });
+
   it('labels strong praise and strong complaint in one text as mixed', () => {
     expect(label('The camera is superb. The battery is a disaster and died in an hour.')).toBe('mixed');
   });
