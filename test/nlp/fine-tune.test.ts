@@ -48,6 +48,17 @@ describe('fine-tuning on corrections', () => {
     expect(Object.keys(withBrand.weights).filter((key) => key.includes('zorblax'))).toEqual([]);
   });
 
+  it('keeps proper names without weight: the names travel with the model and corrections do not weigh them', () => {
+    const complaints = Array.from({ length: 10 }, (_, i) => ({
+      text: `Support in Denver closed ticket ${i} without an answer`,
+      label: 'negative' as const,
+    }));
+    const { file } = fineTune(SHIPPED_MODEL, complaints);
+    expect(file.names).toEqual(SHIPPED_MODEL.names);
+    expect(file.names).toContain('denver');
+    expect(Object.keys(file.weights).filter((key) => key.includes('denver'))).toEqual([]);
+  });
+
   it('ignores mixed labels and copes with no usable corrections', () => {
     const { file, report } = fineTune(SHIPPED_MODEL, [{ text: 'good and bad', label: 'mixed' }]);
     expect(report).toMatchObject({ corrections: 1, usable: 0, heldBack: 0, before: null, after: null });
