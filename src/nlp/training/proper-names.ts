@@ -8,8 +8,8 @@
  * A word is a name when, away from the start of a sentence or quotation, it is written Capitalised
  * at least 80% of the times it is written in Capitalised or lower case (shouted words are not
  * counted), and it is seen at least twice in all ("Denver" opens one sentence and is mid-sentence in
- * another). Words the VADER lexicon or wink's own scores are left out: a title's "Love"
- * or "Joy" is still a sentiment word elsewhere, and leaving them out keeps wink's scores untouched.
+ * another). Words the VADER lexicon or wink's own lexicon scores are left out: a title's "Love" or
+ * "Joy" is still a sentiment word elsewhere, and leaving them out keeps wink's scores untouched.
  */
 import type { LabelledSet } from './datasets.ts';
 
@@ -24,7 +24,7 @@ const CAPITALISED = /^\p{Lu}\p{Ll}+$/u;
 
 export function properNames(
   sets: ReadonlyArray<Pick<LabelledSet, 'items'>>,
-  /** Whether a word is scored by a lexicon (it then stays a word with its own valence). */
+  /** Words to leave out: those a lexicon scores (they keep their valence), identity terms. */
   scored: (word: string) => boolean,
 ): string[] {
   const capitalised = new Map<string, number>();
