@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import type { SentimentLabel } from '../types.ts';
 import { contrastClauses, type FeatureContext, spanFeatures, textFeatures } from './features.ts';
-import { type Contribution, loadModel, type ModelFile, scoreFeatures } from './model.ts';
+import { type Contribution, featureContext, loadModel, type ModelFile, scoreFeatures } from './model.ts';
 import { createReader, type ReadText } from './read.ts';
 import { createThemeExtractor, type Theme } from './themes.ts';
 import { createTouchpointClassifier, type Hit } from './touchpoints.ts';
@@ -188,11 +188,6 @@ export function createAnalyzer(options: AnalyzerOptions = {}): Analyzer {
   const themeExtractor = createThemeExtractor(undefined, reader);
   const classifier = createTouchpointClassifier(options.vocabulary, reader);
   const sentimentModel = options.model ? loadModel(options.model) : shippedModel;
-  const context = {
-    known: sentimentModel.known,
-    lexicon: sentimentModel.lexicon,
-    names: sentimentModel.names,
-  };
 
   /**
    * Aspect sentiment by clause: in "the screen is great but the battery died" the screen and the
@@ -257,7 +252,7 @@ export function createAnalyzer(options: AnalyzerOptions = {}): Analyzer {
     // The brands' own words are no sentiment about them (see `ignoreWords`).
     const unscored = unscoredWords(ignore);
     const read = reader.read(text, { unscored });
-    const textContext: FeatureContext = unscored ? { ...context, unscored } : context;
+    const textContext = featureContext(sentimentModel, unscored);
     const spans = textFeatures(read, textContext, true);
     const scored = scoreFeatures(sentimentModel, spans.document, REASONS_PER_SPAN);
     const sentences: SentenceSentiment[] = spans.sentences.map((features, k) => {

@@ -3,7 +3,7 @@
  * `src/nlp/training/train.ts` on public labelled data (and a deployment's corrections) and shipped
  * as a weights file. Linear, so every score decomposes into the features that moved it.
  */
-import type { Features } from './features.ts';
+import type { FeatureContext, Features } from './features.ts';
 import { IDENTITY_TERMS } from './identity-terms.ts';
 
 export type ModelFile = {
@@ -51,6 +51,12 @@ export function loadModel(file: ModelFile): SentimentModel {
   const names = new Set(file.names ?? []);
   for (const word of names) known.add(word);
   return { neutralBand: file.neutralBand, mixedBand: file.mixedBand, weights, known, lexicon, names };
+}
+
+/** The features' context of a text scored by this model; `unscored`: the words of the brands it names. */
+export function featureContext(model: SentimentModel, unscored?: ReadonlySet<string>): FeatureContext {
+  const { known, lexicon, names } = model;
+  return unscored ? { known, lexicon, names, unscored } : { known, lexicon, names };
 }
 
 export type Contribution = { feature: string; effect: number };

@@ -14,7 +14,7 @@
  */
 import type { ItemSentence, ItsFunction, WinkMethods } from 'wink-nlp';
 import { IDENTITY_TERMS } from './identity-terms.ts';
-import { foldPlural, lowerCaseInPlace, newWinkInstance, type WinkPipeStep } from './wink.ts';
+import { foldPlural, lowerCaseInPlace, newWinkInstance, type WinkPipeStep, winkScoresWord } from './wink.ts';
 
 export type ReadSentence = {
   /** First and last token (inclusive). */
@@ -88,7 +88,7 @@ export function createReader(options: { readsPerInstance?: number } = {}): Reade
   const scoredByWink = (word: string): boolean => {
     let scored = winkScores.get(word);
     if (scored === undefined) {
-      scored = (Number(nlp.readDoc(word).out(nlp.its.sentiment)) || 0) !== 0;
+      scored = winkScoresWord(nlp, word);
       winkScores.set(word, scored);
     }
     return scored;
@@ -104,7 +104,7 @@ export function createReader(options: { readsPerInstance?: number } = {}): Reade
     // Words to mask in wink's scores: identity terms and the text's unscored words that wink scores.
     scoredIdentity ??= new Set([...IDENTITY_TERMS].filter(scoredByWink));
     let masks = scoredIdentity;
-    const scoredUnscored = [...(options.unscored ?? [])].filter(scoredByWink);
+    const scoredUnscored = options.unscored ? [...options.unscored].filter(scoredByWink) : [];
     if (scoredUnscored.length > 0) masks = new Set([...scoredIdentity, ...scoredUnscored]);
     const its = nlp.its;
     const lower = lowerCaseInPlace(text);

@@ -136,6 +136,11 @@ export function lowerCaseInPlace(text: string): string {
   return out.replace(/[\u2018\u2019]/g, "'");
 }
 
+/** Whether wink's own sentiment lexicon scores `word` (read alone by an instance with 'sentiment'). */
+export function winkScoresWord(nlp: WinkMethods, word: string): boolean {
+  return (Number(nlp.readDoc(word).out(nlp.its.sentiment)) || 0) !== 0;
+}
+
 /**
  * The words of a text's brand terms that are no sentiment about the brands (quotes for exact case
  * dropped), or undefined when there are none: what the analyzer and fine-tuning score as unscored.

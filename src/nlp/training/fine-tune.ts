@@ -6,7 +6,7 @@
  */
 import type { SentimentLabel } from '../../types.ts';
 import { textFeatures } from '../features.ts';
-import { loadModel, type ModelFile } from '../model.ts';
+import { featureContext, loadModel, type ModelFile } from '../model.ts';
 import { createReader } from '../read.ts';
 import { unscoredWords } from '../wink.ts';
 import { type Example, predictRaw, prune, trainLogistic } from './train.ts';
@@ -54,14 +54,13 @@ export function fineTune(
 ): { file: ModelFile; report: FineTuneReport } {
   const base = loadModel(file);
   const reader = createReader();
-  const context = { known: base.known, lexicon: base.lexicon, names: base.names };
   const examples: Example[] = [];
   for (const c of corrections) {
     const y = target(c.label);
     if (y === null) continue;
     const unscored = unscoredWords(c.brandTerms);
     const read = reader.read(c.text, { unscored });
-    const { document } = textFeatures(read, unscored ? { ...context, unscored } : context, false);
+    const { document } = textFeatures(read, featureContext(base, unscored), false);
     examples.push({
       set: 'corrections',
       features: document,

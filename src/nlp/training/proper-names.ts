@@ -25,7 +25,7 @@ const CAPITALISED = /^\p{Lu}\p{Ll}+$/u;
 export function properNames(
   sets: ReadonlyArray<Pick<LabelledSet, 'items'>>,
   /** Words to leave out: those a lexicon scores (they keep their valence), identity terms. */
-  scored: (word: string) => boolean,
+  leaveOut: (word: string) => boolean,
 ): string[] {
   const capitalised = new Map<string, number>();
   const lower = new Map<string, number>();
@@ -51,7 +51,7 @@ export function properNames(
   const names: string[] = [];
   for (const [word, n] of capitalised) {
     if ((seen.get(word) ?? 0) < MIN_SEEN || n / (n + (lower.get(word) ?? 0)) < MIN_SHARE) continue;
-    if (!scored(word)) names.push(word);
+    if (!leaveOut(word)) names.push(word);
   }
   return names.sort();
 }

@@ -13,7 +13,7 @@ import { type FeatureContext, type Features, textFeatures } from '../features.ts
 import { IDENTITY_TERMS } from '../identity-terms.ts';
 import { loadModel, type ModelFile, sigmoid } from '../model.ts';
 import { createReader } from '../read.ts';
-import { newWinkInstance } from '../wink.ts';
+import { newWinkInstance, winkScoresWord } from '../wink.ts';
 import { hasSentimentData, type LabelledItem, loadSentimentSets, SENTIMENT_DIR } from './datasets.ts';
 import { properNames } from './proper-names.ts';
 
@@ -156,8 +156,10 @@ export function namesOf(
   lexicon: ReadonlyMap<string, number>,
 ): string[] {
   const wink = newWinkInstance(['sbd', 'negation', 'sentiment']);
-  const winkScores = (word: string) => (Number(wink.readDoc(word).out(wink.its.sentiment)) || 0) !== 0;
-  return properNames(sets, (word) => lexicon.has(word) || IDENTITY_TERMS.has(word) || winkScores(word));
+  return properNames(
+    sets,
+    (word) => lexicon.has(word) || IDENTITY_TERMS.has(word) || winkScoresWord(wink, word),
+  );
 }
 
 /**
