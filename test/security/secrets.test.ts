@@ -68,7 +68,11 @@ describe('secrets at rest', () => {
     expect(seal(key, TOKEN)).not.toBe(a);
     expect(unseal(key, a)).toBe(TOKEN);
     const [v, iv, body, tag] = a.split('.') as [string, string, string, string];
-    const flipped = `${v}.${iv}.${body.slice(0, -2)}${body.endsWith('A') ? 'B' : 'A'}${body.slice(-1)}.${tag}`;
+    // Flip one bit of the ciphertext itself (editing a base64 character can leave the bytes unchanged).
+    const bytes = Buffer.from(body, 'base64url');
+    bytes[0] = (bytes[0] as number) ^ 1;
+    const flipped = `${v}.${iv}.${bytes.toString('base64url')}.${tag}`;
+    expect(flipped).not.toBe(a);
     expect(() => unseal(key, flipped)).toThrow(/cannot be decrypted/);
     expect(() => unseal(Buffer.alloc(32, 1), a)).toThrow(/EARSHOT_SECRET_KEY is not the key/);
   });
