@@ -2,7 +2,7 @@
  * Migrations are listed in code (a file-based provider breaks under bundlers and vitest), named by
  * timestamp, and frozen once landed.
  */
-import { type Kysely, type Migration, type MigrationResultSet, Migrator } from 'kysely';
+import { type Kysely, type Migration, type MigrationResultSet, Migrator, sql } from 'kysely';
 import * as foundation from './migrations/20261123_0001_foundation.ts';
 import * as sourcesAndSyndication from './migrations/20261123_0002_sources_and_syndication.ts';
 import * as mixedAndReasons from './migrations/20261123_0003_mixed_and_reasons.ts';
@@ -36,9 +36,16 @@ export const MIGRATIONS: Record<string, Migration> = {
 export type MigrationLog = (message: string) => void;
 
 export async function migrateToLatest(db: Kysely<Database>, log: MigrationLog = () => {}): Promise<string[]> {
+  // Kysely looks for its bookkeeping tables in every schema unless told which one: with earshot in
+  // one schema and another Kysely user (or a second earshot) in another, it would find theirs, skip
+  // creating its own, and fail. They live in earshot's schema, the first on its search path.
+  const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
+  const schema = rows[0]?.schema;
+  if (!schema) throw new Error('migration failed: no schema on the search path to create tables in');
   const migrator = new Migrator({
     db,
     provider: { getMigrations: async () => MIGRATIONS },
+    migrationTableSchema: schema,
   });
   const result: MigrationResultSet = await migrator.migrateToLatest();
   const applied: string[] = [];
