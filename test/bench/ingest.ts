@@ -194,8 +194,7 @@ async function armRule(runtime: Runtime, feeds: Map<number, string>): Promise<vo
 
 /**
  * Back to before the first poll, for the next run on the same schema: no mentions, rollups or alerts,
- * every source new and due, the rule created anew (a second schema is not an option: kysely's
- * migrator sees the first schema's migration tables and skips creating its own).
+ * every source new and due, the rule created anew.
  */
 async function reset(runtime: Runtime, feeds: Map<number, string>): Promise<void> {
   const db = runtime.deps.db;
