@@ -7,7 +7,16 @@
 import { readFileSync } from 'node:fs';
 import type { SentimentLabel } from '../types.ts';
 import { contrastClauses, type FeatureContext, spanFeatures, textFeatures } from './features.ts';
-import { type Contribution, featureContext, loadModel, type ModelFile, scoreFeatures } from './model.ts';
+import { FUNCTION_WORDS } from './function-words.ts';
+import {
+  type Contribution,
+  featureContext,
+  loadModel,
+  type ModelFile,
+  type Scored,
+  type SentimentModel,
+  scoreFeatures,
+} from './model.ts';
 import { createReader, type ReadText } from './read.ts';
 import { createThemeExtractor, type Theme } from './themes.ts';
 import { createTouchpointClassifier, type Hit } from './touchpoints.ts';
@@ -32,7 +41,8 @@ export type ReasonKind =
   | 'lexicon'
   | 'intensity'
   | 'question'
-  | 'rating';
+  | 'rating'
+  | 'common-words';
 export type SentenceSentiment = { text: string; score: number; reasons: Reason[] };
 export type ThemeHit = { theme: string; score: number };
 export type Analysis = {
@@ -170,6 +180,62 @@ export function toReason({ feature, effect }: Contribution): Reason {
   }
 }
 
+/** Common words summing to less than this are left out of the reasons. */
+const MIN_COMMON_EFFECT = 0.05;
+
+/** Common-word features by model (found once per model, see `commonFeatures`). */
+const commonByModel = new WeakMap<SentimentModel, ReadonlySet<string>>();
+
+/**
+ * The model's features made of function words only (`FUNCTION_WORDS`): "w:an", "n:my" (a negated
+ * "my"), "b:its_first". Such a feature moves a score like any other, but it is no reason a person can
+ * act on, so the reasons give them together as one ('common-words'). Found once per model.
+ */
+export function commonFeatures(model: SentimentModel): ReadonlySet<string> {
+  let common = commonByModel.get(model);
+  if (!common) {
+    const found = new Set<string>();
+    for (const key of model.weights.keys()) {
+      const prefix = key.slice(0, 2);
+      const words =
+        prefix === 'b:'
+          ? key
+              .slice(2)
+              .replace(/(^|_)n:/g, '$1')
+              .split('_')
+          : prefix === 'w:' || prefix === 'n:' || prefix === 'c:'
+            ? [key.slice(2)]
+            : [];
+      if (words.length > 0 && words.every((word) => FUNCTION_WORDS.has(word))) found.add(key);
+    }
+    common = found;
+    commonByModel.set(model, common);
+  }
+  return common;
+}
+
+/**
+ * The reasons of a scored span: its largest effects, with the common words' summed effect as one
+ * reason where it ranks among them ("an, not my, of").
+ */
+export function reasonsOf(scored: Scored, limit: number): Reason[] {
+  // An effect that rounds to nothing (a cue of zero, such as wink's tone of a text it does not score) is no reason.
+  const reasons = scored.contributions.map(toReason).filter((r) => r.effect !== 0);
+  const { effect, largest } = scored.common;
+  if (largest.length === 0 || Math.abs(effect) < MIN_COMMON_EFFECT) return reasons;
+  const common: Reason = {
+    kind: 'common-words',
+    text: largest
+      .slice(0, 3)
+      .map((c) => toReason(c).text)
+      .join(', '),
+    effect: round(effect),
+  };
+  const at = reasons.findIndex((r) => Math.abs(r.effect) < Math.abs(common.effect));
+  reasons.splice(at < 0 ? reasons.length : at, 0, common);
+  return reasons.slice(0, limit);
+}
+
 export type AnalyzerOptions = {
   /** Texts it says are confidently not English get no sentiment. Without one, everything is scored. */
   detectLanguage?: LanguageDetector;
@@ -188,6 +254,8 @@ export function createAnalyzer(options: AnalyzerOptions = {}): Analyzer {
   const themeExtractor = createThemeExtractor(undefined, reader);
   const classifier = createTouchpointClassifier(options.vocabulary, reader);
   const sentimentModel = options.model ? loadModel(options.model) : shippedModel;
+  const common = commonFeatures(sentimentModel);
+  const isCommon = (feature: string) => common.has(feature);
 
   /**
    * Aspect sentiment by clause: in "the screen is great but the battery died" the screen and the
@@ -254,14 +322,15 @@ export function createAnalyzer(options: AnalyzerOptions = {}): Analyzer {
     const read = reader.read(text, { unscored });
     const textContext = featureContext(sentimentModel, unscored);
     const spans = textFeatures(read, textContext, true);
-    const scored = scoreFeatures(sentimentModel, spans.document, REASONS_PER_SPAN);
+    const scored = scoreFeatures(sentimentModel, spans.document, REASONS_PER_SPAN, isCommon);
+    const reasons = reasonsOf(scored, REASONS_PER_SPAN);
     const sentences: SentenceSentiment[] = spans.sentences.map((features, k) => {
-      const sentence =
-        features === spans.document ? scored : scoreFeatures(sentimentModel, features, REASONS_PER_SPAN);
+      const single = features === spans.document;
+      const sentence = single ? scored : scoreFeatures(sentimentModel, features, REASONS_PER_SPAN, isCommon);
       return {
         text: read.sentences[k]?.text ?? '',
         score: round(sentence.score),
-        reasons: sentence.contributions.map(toReason),
+        reasons: single ? [...reasons] : reasonsOf(sentence, REASONS_PER_SPAN),
       };
     });
     const themes = themesOf(
@@ -271,7 +340,6 @@ export function createAnalyzer(options: AnalyzerOptions = {}): Analyzer {
       textContext,
     );
     const { touchpoints, intents } = classifier.classify(read, { brandTerms: ignore });
-    const reasons = scored.contributions.map(toReason);
     const rating = analyzeOptions.rating;
     const score = round(blendRating(scored.score, rating));
     if (rating !== null && rating !== undefined && Number.isFinite(rating)) {

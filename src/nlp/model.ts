@@ -65,27 +65,44 @@ export function sigmoid(z: number): number {
   return 1 / (1 + Math.exp(-z));
 }
 
-/** Score in −1..1 (2p − 1) and the features that moved it most. */
+export type Scored = {
+  score: number;
+  /** The `topN` features that moved the score most, largest first (none of the common ones). */
+  contributions: Contribution[];
+  /** The features `isCommon` picked out: their summed effect, and the `topN` largest of them. */
+  common: { effect: number; largest: Contribution[] };
+};
+
+/**
+ * Score in −1..1 (2p − 1) and the features that moved it most. `isCommon` picks out features that are
+ * no reason a person can read on their own (function words: "an", "of", a negated "my"): they count
+ * in the score like every other, and are given apart so that they can be reported as one.
+ */
 export function scoreFeatures(
   model: SentimentModel,
   features: Features,
   topN = 0,
-): { score: number; contributions: Contribution[] } {
+  isCommon?: (feature: string) => boolean,
+): Scored {
   let z = 0;
   // The topN largest effects by magnitude, largest first (a short insertion list, not a full sort).
   const contributions: Contribution[] = [];
+  const commonPart = { effect: 0, largest: [] as Contribution[] };
   features.forEach((value, feature) => {
     const weight = model.weights.get(feature);
     if (weight === undefined) return;
     const effect = weight * value;
     z += effect;
     if (topN === 0 || feature === 'bias') return;
+    const common = isCommon?.(feature) ?? false;
+    if (common) commonPart.effect += effect;
+    const list = common ? commonPart.largest : contributions;
     const size = Math.abs(effect);
-    let at = contributions.length;
-    while (at > 0 && Math.abs((contributions[at - 1] as Contribution).effect) < size) at -= 1;
+    let at = list.length;
+    while (at > 0 && Math.abs((list[at - 1] as Contribution).effect) < size) at -= 1;
     if (at >= topN) return;
-    contributions.splice(at, 0, { feature, effect });
-    if (contributions.length > topN) contributions.pop();
+    list.splice(at, 0, { feature, effect });
+    if (list.length > topN) list.pop();
   });
-  return { score: 2 * sigmoid(z) - 1, contributions };
+  return { score: 2 * sigmoid(z) - 1, contributions, common: commonPart };
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { labelFor, NEUTRAL_BAND } from '../../src/nlp/analyzer.ts';
+import { labelFor, NEUTRAL_BAND, reasonsOf } from '../../src/nlp/analyzer.ts';
 import { PATTERNS } from '../../src/nlp/features.ts';
+import { loadModel, scoreFeatures } from '../../src/nlp/model.ts';
 import { testAnalyzer } from '../helpers/deps.ts';
 
 describe('analyzer', () => {
@@ -191,6 +192,41 @@ describe('analyzer rules, with small written examples', () => {
     for (const sentence of result.sentences) expect(sentence.reasons.length).toBeGreaterThan(0);
   });
 
+  it('gives common words ("an", "my", "its first") as one reason, and no reason of no effect', () => {
+    // Reasons a person can act on: function words move scores (their learned weights), but one by one
+    // "an" or "not my" explains nothing, so their summed effect is one 'common-words' reason.
+    const common = new Set([
+      'an',
+      'its first',
+      'its',
+      'first',
+      'next',
+      'in',
+      'of',
+      'my',
+      'not my',
+      'i',
+      'about',
+    ]);
+    for (const text of [
+      'Acme opens its first store in Toronto next week.',
+      'Acme released version 2.3 of its SDK today.',
+      'Support never answered my ticket about the dashboard.',
+      'I contacted Acme support about my invoice.',
+    ]) {
+      const result = analyzer.analyze(text, { ignoreWords: ['Acme'] });
+      const all = [...result.reasons, ...result.sentences.flatMap((s) => s.reasons)];
+      if (!text.startsWith('Support')) {
+        expect(all.filter((r) => r.kind === 'common-words').length, text).toBeGreaterThan(0);
+      }
+      for (const reason of all) {
+        expect(reason.effect, `${text}: ${reason.text}`).not.toBe(0);
+        if (reason.kind !== 'common-words')
+          expect(common.has(reason.text), `${text}: ${reason.text}`).toBe(false);
+      }
+    }
+  });
+
   it('gives no sentiment to text that is not English, and records its language', async () => {
     const { createAnalyzer } = await import('../../src/nlp/analyzer.ts');
     const { detectLanguage } = await import('../../src/nlp/language.ts');
@@ -206,5 +242,42 @@ describe('analyzer rules, with small written examples', () => {
     const result = analyzer.analyze('Cancelling my subscription: the app crashes and support never answers.');
     expect(result.touchpoints.map((t) => t.id)).toEqual(expect.arrayContaining(['digital', 'service']));
     expect(result.intents.map((i) => i.id)).toContain('churn');
+  });
+});
+
+describe('scoreFeatures', () => {
+  const model = loadModel({
+    version: 1,
+    neutralBand: 0.1,
+    mixedBand: 0.5,
+    trainedAt: '',
+    trainedOn: [],
+    crossValidation: {},
+    lexicon: {},
+    weights: { 'w:an': 0.4, 'w:my': -0.8, 'w:great': 1.0, 'b:an_great': 0.1, bias: 0.05 },
+  });
+  const features = new Map([
+    ['w:an', 1],
+    ['w:my', 1],
+    ['w:great', 1],
+    ['b:an_great', 1],
+    ['bias', 1],
+  ]);
+
+  it('sets common features apart for the reasons without changing the score', () => {
+    const plain = scoreFeatures(model, features, 6);
+    const apart = scoreFeatures(model, features, 6, (f) => f === 'w:an' || f === 'w:my');
+    expect(apart.score).toBe(plain.score);
+    expect(plain.contributions.map((c) => c.feature)).toEqual(['w:great', 'w:my', 'w:an', 'b:an_great']);
+    expect(apart.contributions.map((c) => c.feature)).toEqual(['w:great', 'b:an_great']);
+    expect(apart.common.effect).toBeCloseTo(-0.4, 10);
+    expect(apart.common.largest.map((c) => c.feature)).toEqual(['w:my', 'w:an']);
+    const reasons = reasonsOf(apart, 6);
+    expect(reasons.map((r) => [r.kind, r.text, r.effect])).toEqual([
+      ['word', 'great', 1],
+      ['common-words', 'my, an', -0.4],
+      ['phrase', 'an great', 0.1],
+    ]);
+    expect(reasonsOf(apart, 2)).toHaveLength(2);
   });
 });
