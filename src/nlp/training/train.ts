@@ -9,7 +9,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { withDomainWords } from '../domain-lexicon.ts';
-import { type FeatureContext, type Features, textFeatures } from '../features.ts';
+import { type FeatureContext, type Features, PATTERNS, textFeatures } from '../features.ts';
 import { IDENTITY_TERMS } from '../identity-terms.ts';
 import { loadModel, type ModelFile, sigmoid } from '../model.ts';
 import { createReader } from '../read.ts';
@@ -45,7 +45,28 @@ function shuffled<T>(items: readonly T[], seed: number): T[] {
   return out;
 }
 
-/** Logistic regression by AdaGrad with L2; features seen fewer than minCount times are dropped. */
+/**
+ * The sign each pattern's weight must keep: a complaint pattern never counts as praise, nor a
+ * recommendation as a complaint. Unconstrained, seven complaint patterns learned positive weights
+ * ("cancel-switch" +0.38, "no-x-no-y" +0.83): their own valence already reaches the model through the
+ * rule layer's lexicon score, and the weight of their feature went the other way to make up for it, so
+ * a reason read "pattern: cancel switch +0.38".
+ */
+export const PATTERN_SIGNS: ReadonlyMap<string, number> = new Map(
+  PATTERNS.map(({ id, valence }) => [`p:${id}`, Math.sign(valence)]),
+);
+
+/** `w` moved onto the side of zero its feature's sign allows (projected gradient descent). */
+function withSign(key: string, w: number): number {
+  const sign = PATTERN_SIGNS.get(key);
+  if (sign === undefined || sign * w >= 0) return w;
+  return 0;
+}
+
+/**
+ * Logistic regression by AdaGrad with L2; features seen fewer than minCount times are dropped, and
+ * patterns' weights keep their pattern's sign (`PATTERN_SIGNS`).
+ */
 export function trainLogistic(
   examples: readonly Example[],
   options: TrainOptions = DEFAULT_TRAIN,
@@ -70,7 +91,7 @@ export function trainLogistic(
         const g = gradient * value + options.l2 * w;
         const s = (squares.get(key) ?? 1e-8) + g * g;
         squares.set(key, s);
-        weights.set(key, w - (options.learningRate * g) / Math.sqrt(s));
+        weights.set(key, withSign(key, w - (options.learningRate * g) / Math.sqrt(s)));
       }
     }
   }
