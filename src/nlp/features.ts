@@ -54,8 +54,9 @@ export const PATTERNS: ReadonlyArray<{ id: string; re: RegExp; valence: number }
   },
   { id: 'waste', re: /\bwaste\s+of\s+(?:money|time|space)\b/, valence: -2.0 },
   {
+    // "still waiting", "no reply", "support has not replied in 3 days", "never heard back".
     id: 'still-waiting',
-    re: /\b(?:still|been)\s+waiting\b|\bno\s+(?:reply|response|answer|one\s+(?:answers|answered|called))\b/,
+    re: /\b(?:still|been)\s+waiting\b|\bno\s+(?:reply|response|answer|one\s+(?:answers|answered|called))\b|\b(?:has|have|had)\s*(?:n[o']t|never)\s+(?:replied|responded|answered|got(?:ten)?\s+back|heard\s+back|called\s+(?:me\s+)?back)\b|\bnever\s+(?:replied|responded|heard\s+back|got\s+back|called\s+(?:me\s+)?back)\b|\bno\s+one\s+(?:has\s+)?(?:replied|responded|answered|got\s+back)\b/,
     valence: -2.0,
   },
   {
@@ -74,8 +75,9 @@ export const PATTERNS: ReadonlyArray<{ id: string; re: RegExp; valence: number }
     valence: -2.0,
   },
   {
+    // "refund", "charged me twice", "billed us three times", "double-charged".
     id: 'refund',
-    re: /\b(?:refund|money\s+back|charged\s+twice|overcharg\w*|double\s+charged)\b/,
+    re: /\b(?:refund|money\s+back|overcharg\w*|(?:charged|billed)\s+(?:me\s+|us\s+)?(?:twice|double|two\s+times|three\s+times)|double[-\s]?(?:charged|billed))\b/,
     valence: -2.0,
   },
   { id: 'no-x-no-y', re: /\bno\s+\w+\s*,\s*no\s+\w+/, valence: -2.0 },

@@ -47,13 +47,21 @@ type Category = { kind: 'touchpoint' | 'intent'; id: string; hasCues: boolean };
 type Sequence = { category: number; role: Role; slots: PatternSlot[] };
 type Found = { category: number; role: Role; start: number; end: number };
 /** What the matcher needs of a read text. */
-type TokenView = { normals: string[]; lemmas: string[]; folded: string[]; pos: string[] };
+type TokenView = {
+  normals: string[];
+  lemmas: string[];
+  folded: string[];
+  pos: string[];
+  /** The words of the brands' terms (`BRAND` in a pattern). */
+  brand: ReadonlySet<string>;
+};
 
 function slotAccepts(slot: PatternSlot, view: TokenView, i: number): boolean {
   const pos = view.pos[i] ?? '';
   if (slot.any && !NOT_WORDS.has(pos)) return true;
   if (slot.tags.includes(pos)) return true;
   const normal = view.normals[i] ?? '';
+  if (slot.brand && view.brand.has(normal.replace(/^[@#]/, ''))) return true;
   // Auxiliaries match their exact form: "how do i" is no "how did i".
   const lemma = pos === 'AUX' ? normal : (view.lemmas[i] ?? '');
   const folded = view.folded[i] ?? '';
@@ -92,7 +100,7 @@ export function createTouchpointClassifier(
   const normalsOf = (text: string): string[] => reader.read(text).normals;
   const addSequence = (sequence: Sequence) => {
     const first = sequence.slots[0];
-    if (!first || first.optional || first.any || first.tags.length > 0) {
+    if (!first || first.optional || first.any || first.brand || first.tags.length > 0) {
       unindexed.push(sequence);
       return;
     }
@@ -103,7 +111,13 @@ export function createTouchpointClassifier(
     }
   };
   const addTerm = (category: number, role: Role, term: string) => {
-    const slots = normalsOf(term).map((word) => ({ words: [word], tags: [], any: false, optional: false }));
+    const slots = normalsOf(term).map((word) => ({
+      words: [word],
+      tags: [],
+      any: false,
+      optional: false,
+      brand: false,
+    }));
     if (slots.length > 0) addSequence({ category, role, slots });
   };
   const addPattern = (category: number, pattern: string) => {
@@ -148,7 +162,8 @@ export function createTouchpointClassifier(
       if (question && last >= first) questions.push([first, last]);
     }
 
-    const view: TokenView = { normals, lemmas, folded, pos };
+    const brand = termWords(options.brandTerms);
+    const view: TokenView = { normals, lemmas, folded, pos, brand };
     const found: Found[] = [];
     const tryAt = (sequence: Sequence, i: number) => {
       const end = matchFrom(sequence.slots, 0, view, i);
@@ -196,7 +211,6 @@ export function createTouchpointClassifier(
     // A question addressed to the brand (a cue word, or the brand named) asks for help, unless the
     // sentence already said so in words.
     if (questions.length > 0) {
-      const brand = termWords(options.brandTerms);
       for (const [first, last] of questions) {
         const k = sentenceOf[first] ?? 0;
         let namesBrand = false;

@@ -15,6 +15,9 @@
  *   term word; one token: "we're" is two, so write "we" and "are|'re" as two slots), a part-of-speech
  *   tag in capitals (NOUN, PROPN, VERB, ADJ, …) or `*` for any one word. wink-nlp's custom-entity
  *   bracket form is accepted too: `[cancel|close] [my|] [account]` equals `cancel|close my? account`.
+ *   `BRAND` stands for a word of the terms of the brands the text is about (a mention's brands, or
+ *   `brandTerms` of `earshot score`); without brand terms it matches nothing: "switch away? from BRAND"
+ *   is churn for the brand named, not for the one switched to.
  *   The classifier matches patterns itself rather than through wink's `learnCustomEntities`: there, a
  *   word used as a literal in any pattern can no longer match a tag in another ("buying" in one pattern
  *   stops "will not be VERB" from matching "will not be buying"), and a base form cannot stand for its
@@ -52,8 +55,14 @@ const MAX_PATTERN_SLOTS = 10;
 const MAX_OPTIONAL_SLOTS = 6;
 const MAX_ALTERNATIVES = 60;
 
-/** One position of a pattern: literal words, part-of-speech tags, or any word (`*`). */
-export type PatternSlot = { words: string[]; tags: string[]; any: boolean; optional: boolean };
+/** One position of a pattern: literal words, part-of-speech tags, any word (`*`), or a brand's word (`BRAND`). */
+export type PatternSlot = {
+  words: string[];
+  tags: string[];
+  any: boolean;
+  optional: boolean;
+  brand: boolean;
+};
 
 /**
  * Splits a pattern into slots; throws an Error naming the problem when the pattern is malformed.
@@ -72,18 +81,19 @@ export function parsePattern(pattern: string): PatternSlot[] {
     }
     if (body.startsWith('[') && body.endsWith(']')) body = body.slice(1, -1);
     else if (body.includes('[') || body.includes(']')) throw new Error(`unbalanced brackets in "${part}"`);
-    const slot: PatternSlot = { words: [], tags: [], any: false, optional };
+    const slot: PatternSlot = { words: [], tags: [], any: false, optional, brand: false };
     for (const alt of body.split('|')) {
       // wink's `[a|b|]`: an empty alternative makes the slot optional.
       if (alt === '') slot.optional = true;
       else if (alt === '*') slot.any = true;
+      else if (alt === 'BRAND') slot.brand = true;
       else if (TAG_SET.has(alt)) slot.tags.push(alt);
       else if (/^[A-Z]{2,}$/.test(alt)) throw new Error(`unknown part-of-speech tag "${alt}"`);
       else slot.words.push(alt.toLowerCase());
     }
     slot.words = [...new Set(slot.words)];
     slot.tags = [...new Set(slot.tags)];
-    const size = slot.words.length + slot.tags.length + (slot.any ? 1 : 0);
+    const size = slot.words.length + slot.tags.length + (slot.any ? 1 : 0) + (slot.brand ? 1 : 0);
     if (size === 0) throw new Error(`empty slot "${part}"`);
     if (size > MAX_ALTERNATIVES)
       throw new Error(`slot "${part}" has more than ${MAX_ALTERNATIVES} alternatives`);
@@ -636,6 +646,9 @@ export const DEFAULT_VOCABULARY: Vocabulary = deepFreeze(
           'cancel|close|delete|terminate my|our|the? subscription|account|membership|plan|contract|order',
           "i|i'm|im|we am|are|'re|will|'ll|have|'ve|just|already|finally|now? cancel",
           'switch over? to DET? NOUN|PROPN',
+          'move|switch|migrate|port away? from BRAND',
+          'leave|ditch|drop|quit BRAND',
+          'think|consider about|of? leave|cancel|drop|ditch|quit',
           'i|we will|would not|never be? VERB with|from|at|through|by you|them|your|u',
           'i|we will|would not|never be? VERB *? again',
           'never VERB *? again',

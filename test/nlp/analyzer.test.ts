@@ -113,6 +113,15 @@ describe('analyzer rules, with small written examples', () => {
     expect(label('I will not be flying with you again')).toBe('negative');
     expect(label('no wifi, no food, never again')).toBe('negative');
     expect(label('Still waiting for my refund after three weeks')).toBe('negative');
+    // Billing and unanswered-support complaints: positive (+0.23) before these phrasings were patterns.
+    expect(label('Acme charged me twice this month and support has not replied in 3 days.')).toBe('negative');
+    const ids = (text: string) => PATTERNS.filter((p) => p.re.test(text.toLowerCase())).map((p) => p.id);
+    expect(ids('They billed us three times')).toEqual(['refund']);
+    expect(ids('I was double-charged')).toEqual(['refund']);
+    expect(ids("Support hasn't replied")).toEqual(['still-waiting']);
+    expect(ids('They never got back to me')).toEqual(['still-waiting']);
+    expect(ids('No one has answered my email')).toEqual(['still-waiting']);
+    expect(ids('We replied to the survey')).toEqual([]);
   });
 
   it('names access and outage complaints in the reasons', () => {

@@ -261,11 +261,32 @@ describe('vocabulary', () => {
     expect(() => createTouchpointClassifier(vocabulary)).toThrow(/"we're" is 2 tokens/);
   });
 
+  it('reads churn away from the brand named (BRAND in a pattern), not towards it', () => {
+    const classifier = createTouchpointClassifier();
+    const churn = (text: string, brandTerms?: string[]) =>
+      classifier.classify(text, brandTerms ? { brandTerms } : {}).intents.some((i) => i.id === 'churn');
+    expect(churn('Thinking about moving from Acme to Globex, anyone tried both?', ['Acme'])).toBe(true);
+    expect(churn('We are migrating away from Acme Cloud.', ['Acme Cloud'])).toBe(true);
+    expect(churn('Time to ditch @acme for good', ['Acme'])).toBe(true);
+    expect(churn('Considering cancelling my plan')).toBe(true);
+    // Towards the brand, or no brand named: no churn.
+    expect(churn('Switched from Globex to Acme and love it', ['Acme'])).toBe(false);
+    expect(churn('Moving from Berlin to Paris next month', ['Acme'])).toBe(false);
+    expect(churn('Thinking about moving from Acme to Globex')).toBe(false);
+  });
+
   it('parses patterns in its own form and in wink’s bracket form alike', () => {
     const own = parsePattern('Cancel|close my? account|plan NOUN *');
     const wink = parsePattern('[cancel|close] [my|] [account|plan] [NOUN] [*]');
     expect(own).toEqual(wink);
-    expect(own[1]).toEqual({ words: ['my'], tags: [], any: false, optional: true });
+    expect(own[1]).toEqual({ words: ['my'], tags: [], any: false, optional: true, brand: false });
+    expect(parsePattern('from BRAND')[1]).toEqual({
+      words: [],
+      tags: [],
+      any: false,
+      optional: false,
+      brand: true,
+    });
     expect(() => parsePattern('my? the?')).toThrow(/every slot is optional/);
     expect(() => parsePattern('NOUNS thing')).toThrow(/unknown part-of-speech tag/);
   });
