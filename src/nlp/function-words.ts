@@ -4,8 +4,8 @@
  * for any word ("an" +0.40 from the reviews it was trained on), and those weights count in every
  * score; but "an" or "not my" is no reason a person can read, so the reasons give their effects
  * summed as one (`commonFeatures` in analyzer.ts). Content words are never here: a general stop list
- * (wink's, scikit-learn's) also holds "bill", "call", "serious", "fire" and "system", which are
- * reasons in a complaint. Left out too: function words that carry a complaint or a verdict of their
+ * holds some ("call", "serious" and "empty" in wink's; "bill", "fire" and "system" in scikit-learn's),
+ * and those are reasons in a complaint. Left out too: function words that carry a complaint or a verdict of their
  * own ("down", "up", "out", "off", "over", "like", "done", "again", "still", "ever").
  */
 const DETERMINERS =
