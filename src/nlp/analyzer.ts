@@ -6,7 +6,13 @@
  */
 import { readFileSync } from 'node:fs';
 import type { SentimentLabel } from '../types.ts';
-import { contrastClauses, type FeatureContext, spanFeatures, textFeatures } from './features.ts';
+import {
+  contrastClauses,
+  type FeatureContext,
+  featureWords,
+  spanFeatures,
+  textFeatures,
+} from './features.ts';
 import { FUNCTION_WORDS } from './function-words.ts';
 import {
   type Contribution,
@@ -196,17 +202,8 @@ export function commonFeatures(model: SentimentModel): ReadonlySet<string> {
   if (!common) {
     const found = new Set<string>();
     for (const key of model.weights.keys()) {
-      const prefix = key.slice(0, 2);
-      const words =
-        prefix === 'b:'
-          ? key
-              .slice(2)
-              .replace(/(^|_)n:/g, '$1')
-              .split('_')
-          : prefix === 'w:' || prefix === 'n:' || prefix === 'c:'
-            ? [key.slice(2)]
-            : [];
-      if (words.length > 0 && words.every((word) => FUNCTION_WORDS.has(word))) found.add(key);
+      const words = featureWords(key);
+      if (words?.every((word) => FUNCTION_WORDS.has(word))) found.add(key);
     }
     common = found;
     commonByModel.set(model, common);

@@ -411,6 +411,21 @@ export function spanFeatures(
 }
 
 /**
+ * The words of a word feature as `spanFeatures` writes them: one for "w:word", "n:word" (negated) and
+ * "c:word" (after a contrast), two for "b:first_second" (without their "n:" marks); undefined for any
+ * other feature.
+ */
+export function featureWords(feature: string): string[] | undefined {
+  const prefix = feature.slice(0, 2);
+  if (prefix === 'w:' || prefix === 'n:' || prefix === 'c:') return [feature.slice(2)];
+  if (prefix !== 'b:') return undefined;
+  return feature
+    .slice(2)
+    .split('_')
+    .map((word) => (word.startsWith('n:') ? word.slice(2) : word));
+}
+
+/**
  * The common words of CONTRAST and CONCESSIVE that open a contrasting clause inside a sentence ("the screen is
  * great but the battery died"); not "yet", which mostly ends one ("it hasn't arrived yet"), nor
  * "while", mostly "during" there ("it crashed while uploading").

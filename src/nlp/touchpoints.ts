@@ -56,12 +56,17 @@ type TokenView = {
   brand: ReadonlySet<string>;
 };
 
+/** Whether a token's normal is a word of the brands' terms ("@acme" and "#acme" are "acme"). */
+function isBrandWord(brand: ReadonlySet<string>, normal: string): boolean {
+  return brand.has(normal.replace(/^[@#]/, ''));
+}
+
 function slotAccepts(slot: PatternSlot, view: TokenView, i: number): boolean {
   const pos = view.pos[i] ?? '';
   if (slot.any && !NOT_WORDS.has(pos)) return true;
   if (slot.tags.includes(pos)) return true;
   const normal = view.normals[i] ?? '';
-  if (slot.brand && view.brand.has(normal.replace(/^[@#]/, ''))) return true;
+  if (slot.brand && isBrandWord(view.brand, normal)) return true;
   // Auxiliaries match their exact form: "how do i" is no "how did i".
   const lemma = pos === 'AUX' ? normal : (view.lemmas[i] ?? '');
   const folded = view.folded[i] ?? '';
@@ -215,7 +220,7 @@ export function createTouchpointClassifier(
         const k = sentenceOf[first] ?? 0;
         let namesBrand = false;
         for (let i = first; i <= last && !namesBrand; i += 1) {
-          namesBrand = brand.has((normals[i] ?? '').replace(/^[@#]/, ''));
+          namesBrand = isBrandWord(brand, normals[i] ?? '');
         }
         categories.forEach((category, index) => {
           const key = `${index}:${k}`;
