@@ -62,7 +62,14 @@ export type ReadOptions = {
   unscored?: ReadonlySet<string>;
 };
 
-export type Reader = { read: (text: string, options?: ReadOptions) => ReadText };
+export type Reader = {
+  read: (text: string, options?: ReadOptions) => ReadText;
+  /**
+   * The normal forms of a word or term's tokens, as `read` would give them; not counted towards the
+   * instance's reads (a vocabulary of a few hundred words compiles without replacing instances).
+   */
+  normals: (text: string) => string[];
+};
 
 /** Texts read by one wink instance before a fresh one replaces it (memory bound, see below). */
 export const READS_PER_INSTANCE = 20_000;
@@ -224,5 +231,9 @@ export function createReader(options: { readsPerInstance?: number } = {}): Reade
     };
   }
 
-  return { read };
+  function normals(text: string): string[] {
+    return nlp.readDoc(lowerCaseInPlace(text)).tokens().out(nlp.its.normal) as string[];
+  }
+
+  return { read, normals };
 }

@@ -102,7 +102,6 @@ export function createTouchpointClassifier(
   // first slot needs; those that may start anywhere (a tag, `*`, an optional slot) are tried everywhere.
   const byFirstWord = new Map<string, Sequence[]>();
   const unindexed: Sequence[] = [];
-  const normalsOf = (text: string): string[] => reader.read(text).normals;
   const addSequence = (sequence: Sequence) => {
     const first = sequence.slots[0];
     if (!first || first.optional || first.any || first.brand || first.tags.length > 0) {
@@ -116,7 +115,7 @@ export function createTouchpointClassifier(
     }
   };
   const addTerm = (category: number, role: Role, term: string) => {
-    const slots = normalsOf(term).map((word) => ({
+    const slots = reader.normals(term).map((word) => ({
       words: [word],
       tags: [],
       any: false,
@@ -129,7 +128,7 @@ export function createTouchpointClassifier(
     const slots = parsePattern(pattern).map((slot) => ({
       ...slot,
       words: slot.words.map((word) => {
-        const normals = normalsOf(word);
+        const normals = reader.normals(word);
         if (normals.length !== 1) {
           const c = categories[category];
           throw new Error(
