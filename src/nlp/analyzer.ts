@@ -48,6 +48,7 @@ export type ReasonKind =
   | 'intensity'
   | 'question'
   | 'rating'
+  | 'intent'
   | 'common-words';
 export type SentenceSentiment = { text: string; score: number; reasons: Reason[] };
 export type ThemeHit = { theme: string; score: number };
@@ -106,6 +107,20 @@ export function labelFor(score: number, band = NEUTRAL_BAND): Exclude<SentimentL
   if (score > band) return 'positive';
   if (score < -band) return 'negative';
   return 'neutral';
+}
+
+/**
+ * A text whose writer is leaving the brand ("time to ditch @acme for good", "thinking about moving
+ * from Acme to Globex": the hit of an intent whose vocabulary `sentiment` is negative) scores at most
+ * this, and so do its sentences that say so: the decision to leave is the writer's verdict on the
+ * brand, whatever else the words praise. The model, trained on texts that name no brand, cannot see
+ * it: it read those two at +0.88 and +0.78 ("good", "moving").
+ */
+export const VERDICT_SCORE = -0.5;
+
+/** A score under a verdict against the brand (see `VERDICT_SCORE`). */
+export function underVerdict(score: number): number {
+  return Math.min(score, VERDICT_SCORE);
 }
 
 function round(value: number): number {
@@ -321,14 +336,21 @@ export function createAnalyzer(options: AnalyzerOptions = {}): Analyzer {
     const spans = textFeatures(read, textContext, true);
     const scored = scoreFeatures(sentimentModel, spans.document, REASONS_PER_SPAN, isCommon);
     const reasons = reasonsOf(scored, REASONS_PER_SPAN);
+    const { touchpoints, intents, verdict } = classifier.classify(read, { brandTerms: ignore });
+    const verdictReason = (from: number): Reason => ({
+      kind: 'intent',
+      text: `${verdict?.intent}: ${verdict?.evidence}`,
+      effect: round(underVerdict(from) - from),
+    });
     const sentences: SentenceSentiment[] = spans.sentences.map((features, k) => {
       const single = features === spans.document;
       const sentence = single ? scored : scoreFeatures(sentimentModel, features, REASONS_PER_SPAN, isCommon);
-      return {
-        text: read.sentences[k]?.text ?? '',
-        score: round(sentence.score),
-        reasons: single ? [...reasons] : reasonsOf(sentence, REASONS_PER_SPAN),
-      };
+      const own = single ? [...reasons] : reasonsOf(sentence, REASONS_PER_SPAN);
+      if (verdict?.sentences.includes(k) && sentence.score > VERDICT_SCORE) {
+        own.unshift(verdictReason(sentence.score));
+        return { text: read.sentences[k]?.text ?? '', score: VERDICT_SCORE, reasons: own };
+      }
+      return { text: read.sentences[k]?.text ?? '', score: round(sentence.score), reasons: own };
     });
     const themes = themesOf(
       read,
@@ -336,17 +358,22 @@ export function createAnalyzer(options: AnalyzerOptions = {}): Analyzer {
       ignore,
       textContext,
     );
-    const { touchpoints, intents } = classifier.classify(read, { brandTerms: ignore });
-    const rating = analyzeOptions.rating;
-    const score = round(blendRating(scored.score, rating));
-    if (rating !== null && rating !== undefined && Number.isFinite(rating)) {
-      reasons.unshift({ kind: 'rating', text: `${rating}★`, effect: round(score - scored.score) });
+    let textScore = scored.score;
+    if (verdict && textScore > VERDICT_SCORE) {
+      reasons.unshift(verdictReason(textScore));
+      textScore = VERDICT_SCORE;
     }
-    // Mixed: strong sentences both ways ("the camera is superb. The battery is a disaster.").
+    const rating = analyzeOptions.rating;
+    const score = round(blendRating(textScore, rating));
+    if (rating !== null && rating !== undefined && Number.isFinite(rating)) {
+      reasons.unshift({ kind: 'rating', text: `${rating}★`, effect: round(score - textScore) });
+    }
+    // Mixed: strong sentences both ways ("the camera is superb. The battery is a disaster."), unless
+    // the writer is leaving the brand: that verdict outweighs the praise.
     const strongPositive = sentences.some((s) => s.score >= sentimentModel.mixedBand);
     const strongNegative = sentences.some((s) => s.score <= -sentimentModel.mixedBand);
     const label: SentimentLabel =
-      strongPositive && strongNegative ? 'mixed' : labelFor(score, sentimentModel.neutralBand);
+      strongPositive && strongNegative && !verdict ? 'mixed' : labelFor(score, sentimentModel.neutralBand);
     return { score, label, language: detected.language, sentences, themes, reasons, touchpoints, intents };
   }
 

@@ -32,7 +32,12 @@ const NEGATORS = new Set([
 const NOT_WORDS = new Set(['PUNCT', 'SYM', 'SPACE']);
 
 export type Hit = { id: string; evidence: string[] };
-export type Classification = { touchpoints: Hit[]; intents: Hit[] };
+/**
+ * A verdict against the brand: hits of an intent whose `sentiment` is negative (the writer is leaving
+ * it), with the sentences (indexes) that hold them.
+ */
+export type Verdict = { intent: string; evidence: string; sentences: number[] };
+export type Classification = { touchpoints: Hit[]; intents: Hit[]; verdict: Verdict | null };
 export type ClassifyOptions = {
   /** The brand's own terms: a question naming the brand is a hit for every intent with question cues. */
   brandTerms?: Iterable<string>;
@@ -42,7 +47,7 @@ export type TouchpointClassifier = {
 };
 
 type Role = 'match' | 'cue' | 'exclusion';
-type Category = { kind: 'touchpoint' | 'intent'; id: string; hasCues: boolean };
+type Category = { kind: 'touchpoint' | 'intent'; id: string; hasCues: boolean; negative: boolean };
 /** A term or a pattern, as slots of token forms. */
 type Sequence = { category: number; role: Role; slots: PatternSlot[] };
 type Found = { category: number; role: Role; start: number; end: number };
@@ -58,7 +63,10 @@ type TokenView = {
 
 /** Whether a token's normal is a word of the brands' terms ("@acme" and "#acme" are "acme"). */
 function isBrandWord(brand: ReadonlySet<string>, normal: string): boolean {
-  return brand.has(normal.replace(/^[@#]/, ''));
+  if (brand.size === 0) return false;
+  const first = normal.charCodeAt(0);
+  // '@' and '#'
+  return brand.has(first === 64 || first === 35 ? normal.slice(1) : normal);
 }
 
 function slotAccepts(slot: PatternSlot, view: TokenView, i: number): boolean {
@@ -89,11 +97,17 @@ export function createTouchpointClassifier(
   reader: Reader = createReader(),
 ): TouchpointClassifier {
   const categories: Category[] = [
-    ...vocabulary.touchpoints.map((e) => ({ kind: 'touchpoint' as const, id: e.id, hasCues: false })),
+    ...vocabulary.touchpoints.map((e) => ({
+      kind: 'touchpoint' as const,
+      id: e.id,
+      hasCues: false,
+      negative: false,
+    })),
     ...vocabulary.intents.map((e) => ({
       kind: 'intent' as const,
       id: e.id,
       hasCues: e.questionCues.length > 0,
+      negative: e.sentiment === 'negative',
     })),
   ];
 
@@ -101,9 +115,21 @@ export function createTouchpointClassifier(
   // compare as they will appear ("canceling"; "will" "not"). Sequences are indexed by the words their
   // first slot needs; those that may start anywhere (a tag, `*`, an optional slot) are tried everywhere.
   const byFirstWord = new Map<string, Sequence[]>();
+  /** Sequences that start with a brand's word: tried where one is. */
+  const brandFirst: Sequence[] = [];
   const unindexed: Sequence[] = [];
   const addSequence = (sequence: Sequence) => {
     const first = sequence.slots[0];
+    if (
+      first?.brand &&
+      !first.optional &&
+      !first.any &&
+      first.tags.length === 0 &&
+      first.words.length === 0
+    ) {
+      brandFirst.push(sequence);
+      return;
+    }
     if (!first || first.optional || first.any || first.brand || first.tags.length > 0) {
       unindexed.push(sequence);
       return;
@@ -124,7 +150,7 @@ export function createTouchpointClassifier(
     }));
     if (slots.length > 0) addSequence({ category, role, slots });
   };
-  const addPattern = (category: number, pattern: string) => {
+  const addPattern = (category: number, role: Role, pattern: string) => {
     const slots = parsePattern(pattern).map((slot) => ({
       ...slot,
       words: slot.words.map((word) => {
@@ -138,18 +164,19 @@ export function createTouchpointClassifier(
         return normals[0] ?? word;
       }),
     }));
-    addSequence({ category, role: 'match', slots });
+    addSequence({ category, role, slots });
   };
   vocabulary.touchpoints.forEach((entry, index) => {
     for (const term of entry.terms) addTerm(index, 'match', term);
-    for (const pattern of entry.patterns) addPattern(index, pattern);
+    for (const pattern of entry.patterns) addPattern(index, 'match', pattern);
   });
   vocabulary.intents.forEach((entry, i) => {
     const index = vocabulary.touchpoints.length + i;
     for (const term of entry.terms) addTerm(index, 'match', term);
-    for (const pattern of entry.patterns) addPattern(index, pattern);
+    for (const pattern of entry.patterns) addPattern(index, 'match', pattern);
     for (const term of entry.questionCues) addTerm(index, 'cue', term);
     for (const term of entry.exclusions) addTerm(index, 'exclusion', term);
+    for (const pattern of entry.exclusionPatterns) addPattern(index, 'exclusion', pattern);
   });
 
   function classify(input: string | ReadText, options: ClassifyOptions = {}): Classification {
@@ -184,6 +211,9 @@ export function createTouchpointClassifier(
       if (fold !== normal && fold !== lemma)
         for (const sequence of byFirstWord.get(fold) ?? []) tryAt(sequence, i);
       for (const sequence of unindexed) tryAt(sequence, i);
+      if (brandFirst.length > 0 && isBrandWord(brand, normal)) {
+        for (const sequence of brandFirst) tryAt(sequence, i);
+      }
     }
 
     const excluded = new Set<string>();
@@ -211,6 +241,9 @@ export function createTouchpointClassifier(
       matchedSentences.add(key);
       spans.push(f);
     }
+    const textOf = (start: number, end: number) =>
+      original.slice(starts[start], ends[end]).trim().slice(0, MAX_EVIDENCE_CHARS);
+    const verdict = verdictOf(spans, view, sentenceOf, textOf);
 
     // A question addressed to the brand (a cue word, or the brand named) asks for help, unless the
     // sentence already said so in words.
@@ -244,13 +277,13 @@ export function createTouchpointClassifier(
       }
       j = next;
       const list = evidence[span.category];
-      const text = original.slice(starts[span.start], ends[end]).trim().slice(0, MAX_EVIDENCE_CHARS);
+      const text = textOf(span.start, end);
       if (list && list.length < MAX_EVIDENCE && !list.some((e) => e.toLowerCase() === text.toLowerCase())) {
         list.push(text);
       }
     }
 
-    const result: Classification = { touchpoints: [], intents: [] };
+    const result: Classification = { touchpoints: [], intents: [], verdict };
     categories.forEach((category, index) => {
       const list = evidence[index] ?? [];
       if (list.length === 0) return;
@@ -260,6 +293,50 @@ export function createTouchpointClassifier(
       });
     });
     return result;
+  }
+
+  /**
+   * The hits of negative intents, by sentence; a sentence where a hit names one of the brands and
+   * another brand is named outside it ("switched from Globex to Acme") is left out: it leaves one brand
+   * for the other, which the brands' stances say. The evidence is the first hit that counts.
+   */
+  function verdictOf(
+    spans: ReadonlyArray<{ category: number; start: number; end: number }>,
+    view: TokenView,
+    sentenceOf: ArrayLike<number>,
+    textOf: (start: number, end: number) => string,
+  ): Verdict | null {
+    const against = spans.filter((span) => categories[span.category]?.negative);
+    if (against.length === 0) return null;
+    const namedInHit = new Set<number>();
+    const namedElsewhere = new Set<number>();
+    // A run of brand words ("Acme Cloud") is one name: inside a hit when any of its words is.
+    for (let i = 0; i < view.normals.length; ) {
+      if (!isBrandWord(view.brand, view.normals[i] ?? '')) {
+        i += 1;
+        continue;
+      }
+      const k = sentenceOf[i] ?? 0;
+      let inside = false;
+      for (; i < view.normals.length && isBrandWord(view.brand, view.normals[i] ?? ''); i += 1) {
+        const at = i;
+        inside ||= against.some((span) => span.start <= at && at <= span.end);
+      }
+      (inside ? namedInHit : namedElsewhere).add(k);
+    }
+    const counted = against
+      .filter((span) => {
+        const k = sentenceOf[span.start] ?? 0;
+        return !(namedInHit.has(k) && namedElsewhere.has(k));
+      })
+      .sort((a, b) => a.start - b.start);
+    const first = counted[0];
+    if (first === undefined) return null;
+    return {
+      intent: categories[first.category]?.id ?? '',
+      evidence: textOf(first.start, first.end),
+      sentences: [...new Set(counted.map((span) => sentenceOf[span.start] ?? 0))].sort((a, b) => a - b),
+    };
   }
 
   return { classify };

@@ -25,7 +25,13 @@
  * - Intents ignore a match that wink marks as negated unless the match itself holds the negation: "I am
  *   not cancelling my subscription" is no churn, "I will not be flying with you again" is.
  * - `questionCues` (intents): a sentence ending in "?" that holds one of these words is a hit.
- * - `exclusions` (intents): a hit is dropped when one of these terms occurs in the same sentence.
+ * - `exclusions` (intents): a hit is dropped when one of these terms occurs in the same sentence;
+ *   `exclusionPatterns` likewise, for patterns ("switch over? to BRAND": switching *to* the brand is no
+ *   churn for it).
+ * - `sentiment: "negative"` (intents): a hit is the writer's verdict against the brand (leaving it), so
+ *   the sentences holding one, and the text, score at most `VERDICT_SCORE` (see the analyzer), unless
+ *   the hit names one of the brands and another is named elsewhere (a switch between two of them,
+ *   left to the brands' stances).
  */
 import { z } from 'zod';
 
@@ -136,6 +142,9 @@ export const TouchpointEntry = z.strictObject({
 });
 export type TouchpointEntry = z.infer<typeof TouchpointEntry>;
 
+/** What a hit of an intent says of the brand: `negative`, a verdict against it (churn); `none`, nothing. */
+const IntentSentiment = z.enum(['negative', 'none']);
+
 export const IntentEntry = z.strictObject({
   id: Id,
   label: Label,
@@ -143,6 +152,8 @@ export const IntentEntry = z.strictObject({
   patterns: Patterns.default([]),
   questionCues: Terms.default([]),
   exclusions: Terms.default([]),
+  exclusionPatterns: Patterns.default([]),
+  sentiment: IntentSentiment.default('none'),
 });
 export type IntentEntry = z.infer<typeof IntentEntry>;
 
@@ -169,8 +180,9 @@ export type Vocabulary = z.infer<typeof Vocabulary>;
 
 /**
  * A deployment's changes. An entry whose id exists replaces the fields it gives (or, with
- * `extend: true`, adds its terms, patterns, cues and exclusions to the existing ones); an entry with a
- * new id is added and needs a label and terms; `remove` drops entries by id.
+ * `extend: true`, adds its terms, patterns, cues and exclusions to the existing ones; a `sentiment`
+ * given replaces the old one); an entry with a new id is added and needs a label and terms; `remove`
+ * drops entries by id.
  */
 export const VocabularyOverride = z.strictObject({
   touchpoints: z
@@ -194,6 +206,8 @@ export const VocabularyOverride = z.strictObject({
         patterns: Patterns.optional(),
         questionCues: Terms.optional(),
         exclusions: Terms.optional(),
+        exclusionPatterns: Patterns.optional(),
+        sentiment: IntentSentiment.optional(),
         extend: z.boolean().default(false),
       }),
     )
@@ -266,6 +280,8 @@ export function mergeVocabulary(base: Vocabulary, override: VocabularyOverrideIn
       patterns: combine(current.patterns, change.patterns, change.extend),
       questionCues: combine(current.questionCues, change.questionCues, change.extend),
       exclusions: combine(current.exclusions, change.exclusions, change.extend),
+      exclusionPatterns: combine(current.exclusionPatterns, change.exclusionPatterns, change.extend),
+      sentiment: change.sentiment ?? current.sentiment,
     }),
     (change) =>
       change.label && change.terms
@@ -276,6 +292,8 @@ export function mergeVocabulary(base: Vocabulary, override: VocabularyOverrideIn
             patterns: change.patterns ?? [],
             questionCues: change.questionCues ?? [],
             exclusions: change.exclusions ?? [],
+            exclusionPatterns: change.exclusionPatterns ?? [],
+            sentiment: change.sentiment ?? 'none',
           }
         : null,
   );
@@ -643,16 +661,30 @@ export const DEFAULT_VOCABULARY: Vocabulary = deepFreeze(
           'lose my business',
         ],
         patterns: [
-          'cancel|close|delete|terminate my|our|the? subscription|account|membership|plan|contract|order',
+          'cancel|close|delete|terminate my|our|the? BRAND? BRAND? subscription|account|membership|plan|contract|order',
           "i|i'm|im|we am|are|'re|will|'ll|have|'ve|just|already|finally|now? cancel",
           'switch over? to DET? NOUN|PROPN',
           'move|switch|migrate|port away? from BRAND',
-          'leave|ditch|drop|quit BRAND',
+          // wink has no lemma for "uninstalling", "unsubscribed": their forms are written out.
+          'leave|ditch|drop|quit|cancel|uninstall|uninstalled|uninstalling|unsubscribe|unsubscribed|unsubscribing from? BRAND',
+          'done|through with BRAND',
+          'goodbye|bye|farewell BRAND',
           'think|consider about|of? leave|cancel|drop|ditch|quit',
+          'alternative|alternatives|replacement to|for BRAND',
+          'BRAND alternative|alternatives|replacement',
           'i|we will|would not|never be? VERB with|from|at|through|by you|them|your|u',
-          'i|we will|would not|never be? VERB *? again',
-          'never VERB *? again',
+          'i|we will|would not|never be? VERB *? *? again',
+          'never VERB *? *? again',
         ],
+        // Moving *to* the brand, a review left for it, a thing done with its product, what will not
+        // happen again: no churn.
+        exclusions: ['never happen again', 'never happens again', 'never going to happen again'],
+        exclusionPatterns: [
+          'switch|move|migrate|port|come|go over|back? to BRAND',
+          'leave|drop BRAND a|an|some? *? *? review|line|note|message|comment|rating|tip|feedback',
+          'done|through with BRAND BRAND? NOUN|PROPN|VERB|PART',
+        ],
+        sentiment: 'negative',
       },
       {
         id: 'help',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { labelFor, NEUTRAL_BAND, reasonsOf } from '../../src/nlp/analyzer.ts';
+import { labelFor, NEUTRAL_BAND, reasonsOf, VERDICT_SCORE } from '../../src/nlp/analyzer.ts';
 import { PATTERNS } from '../../src/nlp/features.ts';
 import { loadModel, scoreFeatures } from '../../src/nlp/model.ts';
 import { testAnalyzer } from '../helpers/deps.ts';
@@ -192,6 +192,34 @@ describe('analyzer rules, with small written examples', () => {
 
   it('labels strong praise and strong complaint in one text as mixed', () => {
     expect(label('The camera is superb. The battery is a disaster and died in an hour.')).toBe('mixed');
+  });
+
+  it('reads a customer leaving the brand as a verdict against it, whatever else the words say', () => {
+    const acme = { ignoreWords: ['Acme'] };
+    // The model alone read these as praise ("good" in "for good", "moving" as in a moving film).
+    const ditch = analyzer.analyze('Time to ditch @acme for good', acme);
+    expect(ditch).toMatchObject({ score: VERDICT_SCORE, label: 'negative' });
+    expect(ditch.reasons[0]).toMatchObject({ kind: 'intent', text: 'churn: ditch @acme' });
+    expect(ditch.reasons[0]?.effect).toBeLessThan(0);
+    expect(ditch.sentences[0]?.score).toBe(VERDICT_SCORE);
+    expect(analyzer.analyze('Thinking about moving from Acme to Globex', acme).label).toBe('negative');
+    // Praise beside it does not make it mixed; the leaving sentence scores as a verdict.
+    const renewing = analyzer.analyze('Not renewing Acme. Great product, but the price doubled.', acme);
+    expect(renewing.label).toBe('negative');
+    expect(renewing.sentences.map((s) => s.score <= VERDICT_SCORE)).toEqual([true, false]);
+    // Never lifts a score: a complaint stays as negative as it was, with no intent reason.
+    const angry = analyzer.analyze('Cancelled my Acme subscription. Worst service I have ever had!', acme);
+    expect(angry.score).toBeLessThan(VERDICT_SCORE);
+    expect(angry.reasons.some((r) => r.kind === 'intent')).toBe(false);
+    // A star rating still weighs twice the text.
+    expect(analyzer.analyze('Time to ditch @acme for good', { ...acme, rating: 5 }).score).toBeCloseTo(
+      0.5,
+      3,
+    );
+    // Coming to the brand, or a switch between two of the mention's brands, is no verdict.
+    expect(analyzer.analyze('Switched to Acme and couldn’t be happier', acme).label).toBe('positive');
+    const both = { ignoreWords: ['Acme', 'Globex'] };
+    expect(analyzer.analyze('Switched from Globex to Acme and love it', both).label).toBe('positive');
   });
 
   it('explains every score, for the document and each sentence', () => {

@@ -66,6 +66,7 @@ describe('touchpoints', () => {
     expect(classifier.classify('What a lovely sunny afternoon in the park.')).toEqual({
       touchpoints: [],
       intents: [],
+      verdict: null,
     });
   });
 
@@ -273,6 +274,59 @@ describe('vocabulary', () => {
     expect(churn('Switched from Globex to Acme and love it', ['Acme'])).toBe(false);
     expect(churn('Moving from Berlin to Paris next month', ['Acme'])).toBe(false);
     expect(churn('Thinking about moving from Acme to Globex')).toBe(false);
+  });
+
+  it('reads the ways people say they are leaving a brand, and not the ways they come to it', () => {
+    const classifier = createTouchpointClassifier();
+    const churn = (text: string, brandTerms = ['Acme']) =>
+      classifier.classify(text, { brandTerms }).intents.find((i) => i.id === 'churn')?.evidence ?? [];
+    expect(churn('Cancelled my Acme subscription today.')).toEqual(['Cancelled my Acme subscription']);
+    expect(churn('Just deleted my Acme Cloud account.', ['Acme Cloud'])).toEqual([
+      'deleted my Acme Cloud account',
+    ]);
+    expect(churn("I'm done with Acme.")).toEqual(['done with Acme']);
+    expect(churn('Uninstalling Acme right now')).toEqual(['Uninstalling Acme']);
+    expect(churn('Unsubscribed from Acme.')).toEqual(['Unsubscribed from Acme']);
+    expect(churn('Goodbye Acme, hello Globex')).toEqual(['Goodbye Acme']);
+    expect(churn('Looking for an Acme alternative, any suggestions?')).toEqual(['Acme alternative']);
+    expect(churn('Any good alternatives to Acme?')).toEqual(['alternatives to Acme']);
+    expect(churn('Never buying from Acme again')).toEqual(['Never buying from Acme again']);
+    // Coming to the brand, a review left for it, its product finished with, what will not recur.
+    expect(churn('Switched to Acme last month and couldn’t be happier')).toEqual([]);
+    expect(churn('Went back to Acme after a year with Globex.')).toEqual([]);
+    expect(churn('Leave Acme a review if you liked the course!')).toEqual([]);
+    expect(churn("I'm done with Acme onboarding, that was quick.")).toEqual([]);
+    expect(churn('It was a one-off and will never happen again, Acme promised.')).toEqual([]);
+  });
+
+  it('gives the verdict of a negative intent, unless the sentence switches between two brands', () => {
+    const classifier = createTouchpointClassifier();
+    const verdict = (text: string, brandTerms: string[]) => classifier.classify(text, { brandTerms }).verdict;
+    expect(verdict('Time to ditch @acme for good', ['Acme'])).toEqual({
+      intent: 'churn',
+      evidence: 'ditch @acme',
+      sentences: [0],
+    });
+    expect(verdict('Great app. Thinking about moving from Acme Cloud to Globex.', ['Acme Cloud'])).toEqual({
+      intent: 'churn',
+      evidence: 'moving from Acme',
+      sentences: [1],
+    });
+    // Both brands in the sentence: Globex is left for Acme (the brands' stances say so), no verdict.
+    expect(verdict('Switched from Globex to Acme and love it', ['Acme', 'Globex'])).toBeNull();
+    expect(verdict('Thinking about moving from Acme to Globex', ['Acme', 'Globex'])).toBeNull();
+    // The other brand in another sentence: the leaving sentence is a verdict.
+    expect(verdict("I'm done with Acme. Moving everything to Globex.", ['Acme', 'Globex'])).toMatchObject({
+      sentences: [0],
+    });
+    // Churn without a brand named is a verdict too; other intents are none.
+    expect(verdict('Switching to Globex next month.', ['Acme'])?.evidence).toBe('Switching to Globex');
+    expect(verdict('How do I reset my password?', ['Acme'])).toBeNull();
+    // A deployment's vocabulary says which intents are verdicts.
+    const neutral = createTouchpointClassifier(
+      mergeVocabulary(DEFAULT_VOCABULARY, { intents: [{ id: 'churn', sentiment: 'none' }] }),
+    );
+    expect(neutral.classify('Time to ditch @acme', { brandTerms: ['Acme'] }).verdict).toBeNull();
   });
 
   it('parses patterns in its own form and in wink’s bracket form alike', () => {
