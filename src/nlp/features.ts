@@ -56,7 +56,7 @@ export const PATTERNS: ReadonlyArray<{ id: string; re: RegExp; valence: number }
   {
     // "still waiting", "no reply", "support has not replied in 3 days", "never heard back".
     id: 'still-waiting',
-    re: /\b(?:still|been)\s+waiting\b|\bno\s+(?:reply|response|answer|one\s+(?:answers|answered|called))\b|\b(?:has|have|had)\s*(?:n[o']t|never)\s+(?:replied|responded|answered|got(?:ten)?\s+back|heard\s+back|called\s+(?:me\s+)?back)\b|\bnever\s+(?:replied|responded|heard\s+back|got\s+back|called\s+(?:me\s+)?back)\b|\bno\s+one\s+(?:has\s+)?(?:replied|responded|answered|got\s+back)\b/,
+    re: /\b(?:still|been)\s+waiting\b|\bbeen\s+on\s+hold\b|\bon\s+hold\s+(?:for|since)\b|\b(?:hours?|minutes?|mins?)\s+on\s+hold\b|\bno\s+(?:reply|response|answer|one\s+(?:answers|answered|called))\b|\b(?:has|have|had)\s*(?:n[o']t|never)\s+(?:replied|responded|answered|got(?:ten)?\s+back|heard\s+back|called\s+(?:me\s+)?back)\b|\bnever\s+(?:replied|responded|heard\s+back|got\s+back|called\s+(?:me\s+)?back)\b|\bno\s+one\s+(?:has\s+)?(?:replied|responded|answered|got\s+back)\b/,
     valence: -2.0,
   },
   {
@@ -89,7 +89,13 @@ export const PATTERNS: ReadonlyArray<{ id: string; re: RegExp; valence: number }
   },
   {
     id: 'cannot-access',
-    re: /\b(?:can'?t|cannot|can\s+not|unable\s+to|won'?t\s+let\s+me)\s+(?:log\s*in|login|sign\s*in|access|connect|load|open)\b|\blocked\s+out\b|\b(?:not|won'?t|doesn'?t|isn'?t)\s+load(?:ing)?\b/,
+    re: /\b(?:can'?t|cannot|can\s+not|unable\s+to|won'?t\s+let\s+me)\s+(?:log\s*(?:back\s+)?in|login|sign\s*(?:back\s+)?in|access|connect|load|open)\b|\b(?:locked|logged|kicked|signed)\s+(?:me\s+)?out\b|\b(?:not|won'?t|doesn'?t|isn'?t)\s+load(?:ing)?\b/,
+    valence: -2.0,
+  },
+  {
+    // "it says delivered but it's not here", "never arrived", "still hasn't shown up", "lost my parcel".
+    id: 'not-delivered',
+    re: /(?:\bnever|\bnot|n['’]t|\bstill\s+not|\byet\s+to)\s+(?:arrived?|received?|been\s+delivered|delivered|shown\s+up|showed\s+up|turned\s+up)\b|\b(?:says|said|shows|showed|marked(?:\s+as)?)\s+(?:it\s+was\s+)?delivered\b|\bwhere\s+is\s+my\s+(?:order|package|parcel|delivery)\b|\b(?:lost|missing)\s+(?:my\s+|our\s+|the\s+)?(?:package|parcel|order|delivery)\b/,
     valence: -2.0,
   },
   { id: 'return-it', re: /\b(?:return(?:ed|ing)?\s+(?:it|this|them)|sent\s+it\s+back)\b/, valence: -2.0 },
@@ -185,6 +191,7 @@ const NEGATIONS = new Set([
   'havent',
   'hasnt',
 ]);
+const FAIL_FORMS = new Set(['fail', 'fails', 'failed', 'failing']);
 const BOOST = 0.293;
 const CAPS_BOOST = 0.733;
 const DAMPENERS = new Set([
@@ -361,6 +368,13 @@ export function spanFeatures(
       if (type === 'hashtag') add(features, `h:${word}`);
       if (previous !== null) add(features, `b:${previous}_${word}`);
       previous = negated ? `n:${word}` : word;
+    }
+    // "Can't believe how good it sounds", "could not believe how dirty…": an exclamation, which
+    // negates nothing after it.
+    if (negated && normal === 'believe') sinceNegation = NEGATION_WINDOW + 1;
+    // "fails to impress" negates what follows; "never fails to amaze" is two negations, none left.
+    else if (FAIL_FORMS.has(normal) && normals[i + 1] === 'to') {
+      sinceNegation = negated ? NEGATION_WINDOW + 1 : 0;
     }
   }
   for (const { id, re, valence: v } of PATTERNS) {

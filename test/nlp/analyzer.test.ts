@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { labelFor, NEUTRAL_BAND, reasonsOf, VERDICT_SCORE } from '../../src/nlp/analyzer.ts';
-import { PATTERNS } from '../../src/nlp/features.ts';
+import { PATTERNS, textFeatures } from '../../src/nlp/features.ts';
 import { loadModel, scoreFeatures } from '../../src/nlp/model.ts';
+import { createReader } from '../../src/nlp/read.ts';
 import { testAnalyzer } from '../helpers/deps.ts';
 
 describe('analyzer', () => {
@@ -109,6 +110,27 @@ describe('analyzer rules, with small written examples', () => {
     expect(label('not bad, not bad at all')).not.toBe('negative');
   });
 
+  it('reads "can\'t believe how…" as an exclamation and "fails to" as a negation', () => {
+    const words = (text: string) => {
+      const features = textFeatures(
+        createReader().read(text),
+        { known: new Set(), lexicon: new Map() },
+        false,
+      );
+      return [...features.document.keys()].filter((k) => /^[wn]:/.test(k));
+    };
+    // The old scope negated what follows "believe": "Can't believe how good…" scored -0.99.
+    expect(words("can't believe how good it sounds")).toEqual(
+      expect.arrayContaining(['n:believe', 'w:how', 'w:good', 'w:it']),
+    );
+    expect(words('it fails to impress')).toEqual(expect.arrayContaining(['w:fails', 'n:to', 'n:impress']));
+    expect(words('it never fails to amaze')).toEqual(expect.arrayContaining(['n:fails', 'w:to', 'w:amaze']));
+    expect(label('We could not believe how dirty the oysters were!')).toBe('negative');
+    expect(
+      analyzer.analyze("Can't believe how good the Acme headphones sound for the price").score,
+    ).toBeGreaterThan(-NEUTRAL_BAND);
+  });
+
   it('catches complaints without a sentiment word', () => {
     expect(label('I will not be flying with you again')).toBe('negative');
     expect(label('no wifi, no food, never again')).toBe('negative');
@@ -122,6 +144,19 @@ describe('analyzer rules, with small written examples', () => {
     expect(ids('They never got back to me')).toEqual(['still-waiting']);
     expect(ids('No one has answered my email')).toEqual(['still-waiting']);
     expect(ids('We replied to the survey')).toEqual([]);
+    // On hold, logged out, a parcel that never came: positive (+0.31, +0.64, +0.93) before these.
+    expect(label('Been on hold with Acme for 45 minutes now.')).toBe('negative');
+    expect(label("The new app update logged me out and now I can't log back in.")).toBe('negative');
+    expect(analyzer.analyze("Package says delivered but it's not here. @acme help?").score).toBeLessThan(
+      -0.5,
+    );
+    expect(ids('My order never arrived')).toEqual(['not-delivered']);
+    expect(ids("It still hasn't shown up")).toEqual(['not-delivered']);
+    expect(ids('Tracking says delivered')).toEqual(['not-delivered']);
+    expect(ids('They lost my parcel')).toEqual(['not-delivered']);
+    expect(ids('The parcel arrived today')).toEqual([]);
+    expect(ids('I was on hold for an hour')).toEqual(['still-waiting']);
+    expect(ids('Please hold the door')).toEqual([]);
   });
 
   it('names access and outage complaints in the reasons', () => {
