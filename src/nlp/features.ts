@@ -102,11 +102,22 @@ export const PATTERNS: ReadonlyArray<{ id: string; re: RegExp; valence: number }
   { id: 'disappointed', re: /\b(?:disappoint\w*|let\s+down|regret\w*)\b/, valence: -2.0 },
   { id: 'avoid', re: /\b(?:avoid|stay\s+away|do\s*n[o']t\s+(?:buy|bother|waste))\b/, valence: -2.0 },
   {
+    // A problem put right: "got my refund", "they refunded me", "replaced it, no questions asked",
+    // "sorted it out". Not when negated ("they still haven't fixed my account").
+    id: 'resolved',
+    re: /(?<!(?:\bnot|\bnever|n['’]t)\s+(?:\w+\s+)?)\b(?:(?:issue|problem)\s+(?:is|was|has\s+been|got)\s+(?:now\s+)?(?:resolved|fixed|sorted)|(?:got|received|get|getting)\s+(?:my|a|the|our|a\s+full|my\s+full)\s+(?:money\s+back|refund)|refunded\s+(?:me|us|my|our|the|it|in\s+full)|refund\s+(?:came|went)\s+through|(?:replaced|fixed|resolved|sorted)\s+(?:it|them|my|the|this|everything|out)|sorted\s+(?:it|me|us|everything)\s+out|no\s+questions\s+asked|above\s+and\s+beyond|took\s+care\s+of\s+(?:it|me|us|everything|my))\b/,
+    valence: 2.0,
+  },
+  {
     id: 'recommend',
     re: /\b(?:highly\s+recommend|would\s+recommend|must\s+(?:have|buy|see))\b/,
     valence: 2.0,
   },
 ];
+
+const RESOLVED = (PATTERNS.find((p) => p.id === 'resolved') as { re: RegExp }).re;
+/** Complaint patterns that a `resolved` one answers in the same span. */
+const PUT_RIGHT: ReadonlySet<string> = new Set(['refund', 'broken', 'return-it', 'not-delivered']);
 
 /** "soooo" → "so", "goooood" → "good": three or more repeats of a letter fold to two, then one. */
 export function foldElongated(word: string, known?: ReadonlySet<string>): string {
@@ -377,7 +388,10 @@ export function spanFeatures(
       sinceNegation = negated ? NEGATION_WINDOW + 1 : 0;
     }
   }
+  // A problem put right is not complained of: "got my refund", "replaced my broken blender".
+  const resolved = RESOLVED.test(lower);
   for (const { id, re, valence: v } of PATTERNS) {
+    if (resolved && PUT_RIGHT.has(id)) continue;
     if (!re.test(lower)) continue;
     add(features, `p:${id}`);
     // A complaint pattern counts like a strongly negative word in the rule layer.

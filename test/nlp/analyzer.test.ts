@@ -159,6 +159,27 @@ describe('analyzer rules, with small written examples', () => {
     expect(ids('Please hold the door')).toEqual([]);
   });
 
+  it('reads a problem put right as no complaint', () => {
+    const ids = (text: string) => PATTERNS.filter((p) => p.re.test(text.toLowerCase())).map((p) => p.id);
+    expect(ids('Acme replaced it, no questions asked')).toEqual(['resolved']);
+    expect(ids('Finally got my refund')).toEqual(expect.arrayContaining(['resolved']));
+    expect(ids('My issue has been resolved')).toEqual(['resolved']);
+    // Negated, it is the complaint.
+    expect(ids("They still haven't fixed my account")).toEqual([]);
+    expect(ids('I never got my refund')).not.toContain('resolved');
+    // The refund and the broken part it answers are no complaint patterns then: -0.96 and -0.87 before.
+    const features = (text: string) =>
+      textFeatures(createReader().read(text), { known: new Set(), lexicon: new Map() }, false).document;
+    expect([...features('Got my refund, they sorted it').keys()].filter((k) => k.startsWith('p:'))).toEqual([
+      'p:resolved',
+    ]);
+    expect(label('Just got my refund from Acme, took a while but they sorted it.')).toBe('positive');
+    expect(analyzer.analyze('Acme replaced my broken blender, no questions asked.').score).toBeGreaterThan(
+      -0.6,
+    );
+    expect(label('I never got my refund from Acme.')).toBe('negative');
+  });
+
   it('names access and outage complaints in the reasons', () => {
     const reasonsOf = (text: string) => analyzer.analyze(text).reasons.map((r) => r.text);
     expect(reasonsOf("I can't log in to my account")).toContain('cannot access');
