@@ -77,7 +77,7 @@ export const PATTERNS: ReadonlyArray<{ id: string; re: RegExp; valence: number }
   {
     // "refund", "charged me twice", "billed us three times", "double-charged".
     id: 'refund',
-    re: /\b(?:refund|money\s+back|overcharg\w*|(?:charged|billed)\s+(?:me\s+|us\s+)?(?:twice|double|two\s+times|three\s+times)|double[-\s]?(?:charged|billed))\b/,
+    re: /\b(?:refund|money\s+back|overcharg\w*|(?:charg(?:ed|es|ing)|bill(?:ed|s|ing))\s+(?:me\s+|us\s+|you\s+)?(?:twice|double|two\s+times|three\s+times)|double[-\s]?(?:charged|billed))\b/,
     valence: -2.0,
   },
   { id: 'no-x-no-y', re: /\bno\s+\w+\s*,\s*no\s+\w+/, valence: -2.0 },
@@ -109,12 +109,29 @@ export const PATTERNS: ReadonlyArray<{ id: string; re: RegExp; valence: number }
     valence: 2.0,
   },
   {
+    // "Thanks @acme for losing my luggage", "thank you for nothing": the thanks is a complaint (its
+    // own positive valence is then dropped, see `spanFeatures`).
+    id: 'sarcastic-thanks',
+    re: /\bthank(?:s|\s+you)(?:\s+(?:so\s+much|a\s+lot))?(?:\s+[@#]?[\w.]+)?\s+for\s+(?:nothing|never|(?:\w+\s+)?(?:losing|lost|ruining|ruined|wasting|wasted|breaking|broke|ignoring|ignored|cancell?(?:ing|ed)|delaying|delayed|overcharging|overcharged|charging\s+(?:me|us)\s+(?:twice|double)|double[-\s]charging|leaving\s+(?:me|us)|making\s+(?:me|us)\s+wait|the\s+(?:delay|wait|runaround|outage)))\b/,
+    valence: -2.0,
+  },
+  {
+    // "Love how they charge me twice", "gotta love it when the app crashes": counted only where a
+    // complaint pattern matches the same span ("I love it when they win" is praise).
+    id: 'sarcastic-love',
+    re: /\b(?:gotta\s+|got\s+to\s+|just\s+)?love\s+(?:how|it\s+when|when)\b/,
+    valence: -2.0,
+  },
+  {
     id: 'recommend',
     re: /\b(?:highly\s+recommend|would\s+recommend|must\s+(?:have|buy|see))\b/,
     valence: 2.0,
   },
 ];
 
+const PRAISE: ReadonlySet<string> = new Set(['thanks', 'thank', 'love']);
+/** Praise wrapped around a complaint. */
+const SARCASM: ReadonlySet<string> = new Set(['sarcastic-thanks', 'sarcastic-love']);
 const RESOLVED = (PATTERNS.find((p) => p.id === 'resolved') as { re: RegExp }).re;
 /** Complaint patterns that a `resolved` one answers in the same span. */
 const PUT_RIGHT: ReadonlySet<string> = new Set(['refund', 'broken', 'return-it', 'not-delivered']);
@@ -243,6 +260,8 @@ export function spanFeatures(
   let wordCount = 0;
   // VADER-style rule layer: per-word valences, scaled by boosters, CAPS, negation and contrast.
   const valences: Array<{ v: number; contrastIndex: number }> = [];
+  /** Where the valences of "thanks", "thank" and "love" are (dropped when they are sarcastic). */
+  const praiseAt: number[] = [];
   let contrasts = 0;
   let boostPending = 0;
   const { values, normals, types, spaces } = read;
@@ -371,6 +390,7 @@ export function spanFeatures(
         previous = null;
         continue;
       }
+      if (PRAISE.has(word)) praiseAt.push(valences.length);
       addValence(word, negated, shouted);
       boostPending = 0;
       const key = negated ? `n:${word}` : `w:${word}`;
@@ -390,10 +410,19 @@ export function spanFeatures(
   }
   // A problem put right is not complained of: "got my refund", "replaced my broken blender".
   const resolved = RESOLVED.test(lower);
-  for (const { id, re, valence: v } of PATTERNS) {
-    if (resolved && PUT_RIGHT.has(id)) continue;
-    if (!re.test(lower)) continue;
+  const matched = PATTERNS.filter(({ id, re }) => !(resolved && PUT_RIGHT.has(id)) && re.test(lower));
+  // "Love how…" is sarcastic where the span complains ("love how they charge me twice").
+  const complains = matched.some(({ id, valence }) => valence < 0 && !SARCASM.has(id));
+  for (const { id, valence: v } of matched) {
+    if (id === 'sarcastic-love' && !complains) continue;
     add(features, `p:${id}`);
+    if (SARCASM.has(id)) {
+      // The praise is the complaint's wrapping: its own valence goes.
+      for (const at of praiseAt) {
+        const entry = valences[at];
+        if (entry && entry.v > 0) entry.v = 0;
+      }
+    }
     // A complaint pattern counts like a strongly negative word in the rule layer.
     valences.push({ v, contrastIndex: contrasts });
   }

@@ -159,6 +159,27 @@ describe('analyzer rules, with small written examples', () => {
     expect(ids('Please hold the door')).toEqual([]);
   });
 
+  it('reads thanks and love wrapped around a complaint as the complaint', () => {
+    const ids = (text: string) => PATTERNS.filter((p) => p.re.test(text.toLowerCase())).map((p) => p.id);
+    expect(ids('Thanks @acme for losing my luggage')).toEqual(['sarcastic-thanks']);
+    expect(ids('Thank you for nothing')).toEqual(['sarcastic-thanks']);
+    expect(ids('Thanks for the quick fix')).toEqual([]);
+    expect(ids('Thanks for not charging me')).toEqual([]);
+    // Positive before (+0.61, +0.48, +0.32 with the brand's terms); the genuine ones stay positive.
+    const acme = { ignoreWords: ['Acme'] };
+    const labelOf = (text: string) => analyzer.analyze(text, acme).label;
+    expect(labelOf('Thanks Acme for cancelling my flight with no notice')).toBe('negative');
+    expect(labelOf('Love how Acme charges me twice every month')).toBe('negative');
+    expect(labelOf('Gotta love it when the Acme app crashes mid-payment')).toBe('negative');
+    expect(labelOf('Thanks @acme for the quick fix!')).toBe('positive');
+    expect(labelOf('Love how easy Acme makes returns')).toBe('positive');
+    // "Love how…" with no complaint in the span is no sarcasm: no pattern feature.
+    const features = (text: string) =>
+      textFeatures(createReader().read(text), { known: new Set(), lexicon: new Map() }, false).document;
+    expect(features('I love it when they win').has('p:sarcastic-love')).toBe(false);
+    expect(features('I love it when the app crashes').has('p:sarcastic-love')).toBe(true);
+  });
+
   it('reads a problem put right as no complaint', () => {
     const ids = (text: string) => PATTERNS.filter((p) => p.re.test(text.toLowerCase())).map((p) => p.id);
     expect(ids('Acme replaced it, no questions asked')).toEqual(['resolved']);
