@@ -98,6 +98,12 @@ export const PATTERNS: ReadonlyArray<{ id: string; re: RegExp; valence: number }
     re: /(?:\bnever|\bnot|n['’]t|\bstill\s+not|\byet\s+to)\s+(?:arrived?|received?|been\s+delivered|delivered|shown\s+up|showed\s+up|turned\s+up)\b|\b(?:says|said|shows|showed|marked(?:\s+as)?)\s+(?:it\s+was\s+)?delivered\b|\bwhere\s+is\s+my\s+(?:order|package|parcel|delivery)\b|\b(?:lost|missing)\s+(?:my\s+|our\s+|the\s+)?(?:package|parcel|order|delivery)\b/,
     valence: -2.0,
   },
+  {
+    // "my order is late again", "arrived three days late", "third delay this month".
+    id: 'late',
+    re: /\b(?:late\s+again|(?:arrived|came|showed\s+up|delivered|shipped)\s+late|(?:days?|weeks?|hours?)\s+late|always\s+late|late\s+(?:delivery|deliveries|order|parcel|package|flight|shipment)|delayed\s+(?:again|delivery|order|flight|shipment|parcel|package)|(?:another|second|third|fourth)\s+delay(?:ed)?)\b/,
+    valence: -2.0,
+  },
   { id: 'return-it', re: /\b(?:return(?:ed|ing)?\s+(?:it|this|them)|sent\s+it\s+back)\b/, valence: -2.0 },
   { id: 'disappointed', re: /\b(?:disappoint\w*|let\s+down|regret\w*)\b/, valence: -2.0 },
   { id: 'avoid', re: /\b(?:avoid|stay\s+away|do\s*n[o']t\s+(?:buy|bother|waste))\b/, valence: -2.0 },
@@ -116,10 +122,11 @@ export const PATTERNS: ReadonlyArray<{ id: string; re: RegExp; valence: number }
     valence: -2.0,
   },
   {
-    // "Love how they charge me twice", "gotta love it when the app crashes": counted only where a
-    // complaint pattern matches the same span ("I love it when they win" is praise).
-    id: 'sarcastic-love',
-    re: /\b(?:gotta\s+|got\s+to\s+|just\s+)?love\s+(?:how|it\s+when|when)\b/,
+    // "Love how they charge me twice", "gotta love it when the app crashes", "great job, my order is
+    // late again": counted only where a complaint pattern matches the same span ("I love it when
+    // they win", "the movie is well done" are praise).
+    id: 'sarcastic-praise',
+    re: /\b(?:(?:gotta\s+|got\s+to\s+|just\s+)?love\s+(?:how|it\s+when|when)|(?:great|nice|good)\s+job|well\s+done|way\s+to\s+go|bravo)\b/,
     valence: -2.0,
   },
   {
@@ -129,9 +136,18 @@ export const PATTERNS: ReadonlyArray<{ id: string; re: RegExp; valence: number }
   },
 ];
 
-const PRAISE: ReadonlySet<string> = new Set(['thanks', 'thank', 'love']);
+const PRAISE: ReadonlySet<string> = new Set([
+  'thanks',
+  'thank',
+  'love',
+  'great',
+  'nice',
+  'good',
+  'well',
+  'bravo',
+]);
 /** Praise wrapped around a complaint. */
-const SARCASM: ReadonlySet<string> = new Set(['sarcastic-thanks', 'sarcastic-love']);
+const SARCASM: ReadonlySet<string> = new Set(['sarcastic-thanks', 'sarcastic-praise']);
 const RESOLVED = (PATTERNS.find((p) => p.id === 'resolved') as { re: RegExp }).re;
 /** Complaint patterns that a `resolved` one answers in the same span. */
 const PUT_RIGHT: ReadonlySet<string> = new Set(['refund', 'broken', 'return-it', 'not-delivered']);
@@ -260,7 +276,7 @@ export function spanFeatures(
   let wordCount = 0;
   // VADER-style rule layer: per-word valences, scaled by boosters, CAPS, negation and contrast.
   const valences: Array<{ v: number; contrastIndex: number }> = [];
-  /** Where the valences of "thanks", "thank" and "love" are (dropped when they are sarcastic). */
+  /** Where the valences of praise words ("thanks", "love", "great"…) are (dropped when sarcastic). */
   const praiseAt: number[] = [];
   let contrasts = 0;
   let boostPending = 0;
@@ -414,7 +430,7 @@ export function spanFeatures(
   // "Love how…" is sarcastic where the span complains ("love how they charge me twice").
   const complains = matched.some(({ id, valence }) => valence < 0 && !SARCASM.has(id));
   for (const { id, valence: v } of matched) {
-    if (id === 'sarcastic-love' && !complains) continue;
+    if (id === 'sarcastic-praise' && !complains) continue;
     add(features, `p:${id}`);
     if (SARCASM.has(id)) {
       // The praise is the complaint's wrapping: its own valence goes.

@@ -171,13 +171,16 @@ describe('analyzer rules, with small written examples', () => {
     expect(labelOf('Thanks Acme for cancelling my flight with no notice')).toBe('negative');
     expect(labelOf('Love how Acme charges me twice every month')).toBe('negative');
     expect(labelOf('Gotta love it when the Acme app crashes mid-payment')).toBe('negative');
+    expect(labelOf('Great job Acme, my order is late again')).toBe('negative');
+    expect(ids('It arrived three days late')).toEqual(['late']);
+    expect(ids('See you later')).toEqual([]);
     expect(labelOf('Thanks @acme for the quick fix!')).toBe('positive');
     expect(labelOf('Love how easy Acme makes returns')).toBe('positive');
     // "Love how…" with no complaint in the span is no sarcasm: no pattern feature.
     const features = (text: string) =>
       textFeatures(createReader().read(text), { known: new Set(), lexicon: new Map() }, false).document;
-    expect(features('I love it when they win').has('p:sarcastic-love')).toBe(false);
-    expect(features('I love it when the app crashes').has('p:sarcastic-love')).toBe(true);
+    expect(features('I love it when they win').has('p:sarcastic-praise')).toBe(false);
+    expect(features('I love it when the app crashes').has('p:sarcastic-praise')).toBe(true);
   });
 
   it('reads a problem put right as no complaint', () => {
