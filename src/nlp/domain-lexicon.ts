@@ -42,6 +42,14 @@ export const DOMAIN_LEXICON: ReadonlyMap<string, number> = new Map([
   ['downtime', -1.1], // delayed −0.9
   ['hassle', -1.2], // missing −1.2
   ['understaffed', -1.2], // missing −1.2
+  // Corporate news (its roles and events carry none: news-words.ts).
+  ['outages', -1.5], // spam −1.5
+  ['layoff', -1.5], // spam −1.5
+  ['layoffs', -1.5], // spam −1.5
+  ['bankruptcy', -2.6], // bankrupt −2.6
+  ['breach', -1.4], // leak −1.4
+  ['sued', -0.9], // lawsuit −0.9
+  ['fined', -1.3], // leaked −1.3
   // Praise.
   ['seamless', 2.0], // efficient 1.8
   ['effortless', 1.8], // efficient 1.8

@@ -5,6 +5,7 @@
  * wink's own lexicon score. The same function serves training and scoring, so they cannot drift.
  */
 import { IDENTITY_TERMS } from './identity-terms.ts';
+import { NEWS_WORDS } from './news-words.ts';
 import type { ReadText } from './read.ts';
 
 export type Features = Map<string, number>;
@@ -399,9 +400,15 @@ export function spanFeatures(
     wordCount += words.length;
     const shouted = value.length >= 2 && value === value.toUpperCase() && /\p{L}/u.test(value);
     for (const word of words) {
-      if (IDENTITY_TERMS.has(word) || context.names?.has(word) || context.unscored?.has(word)) {
+      if (
+        IDENTITY_TERMS.has(word) ||
+        NEWS_WORDS.has(word) ||
+        context.names?.has(word) ||
+        context.unscored?.has(word)
+      ) {
         // Who people are is no sentiment (identity-terms.ts), nor is a place's, a person's or a
-        // brand's name: a word nobody scored, in no feature.
+        // brand's name, nor a word of corporate news (news-words.ts): a word nobody scored, in no
+        // feature.
         boostPending = 0;
         previous = null;
         continue;

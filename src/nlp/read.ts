@@ -14,6 +14,7 @@
  */
 import type { ItemSentence, ItsFunction, WinkMethods } from 'wink-nlp';
 import { IDENTITY_TERMS } from './identity-terms.ts';
+import { NEWS_WORDS } from './news-words.ts';
 import { foldPlural, lowerCaseInPlace, newWinkInstance, type WinkPipeStep, winkScoresWord } from './wink.ts';
 
 export type ReadSentence = {
@@ -109,7 +110,7 @@ export function createReader(options: { readsPerInstance?: number } = {}): Reade
       reads = 1;
     }
     // Words to mask in wink's scores: identity terms and the text's unscored words that wink scores.
-    scoredIdentity ??= new Set([...IDENTITY_TERMS].filter(scoredByWink));
+    scoredIdentity ??= new Set([...IDENTITY_TERMS, ...NEWS_WORDS].filter(scoredByWink));
     let masks = scoredIdentity;
     const scoredUnscored = options.unscored ? [...options.unscored].filter(scoredByWink) : [];
     if (scoredUnscored.length > 0) masks = new Set([...scoredIdentity, ...scoredUnscored]);
