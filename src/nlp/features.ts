@@ -137,6 +137,26 @@ export const PATTERNS: ReadonlyArray<{ id: string; re: RegExp; valence: number }
   },
 ];
 
+/** Words before a "help" that was given rather than asked for. */
+const HELP_GIVEN: ReadonlySet<string> = new Set([
+  'your',
+  'the',
+  'their',
+  'his',
+  'her',
+  'our',
+  'great',
+  'big',
+  'huge',
+  'real',
+  'much',
+  'such',
+  'amazing',
+  'excellent',
+  'fantastic',
+  'awesome',
+  'wonderful',
+]);
 const PRAISE: ReadonlySet<string> = new Set([
   'thanks',
   'thank',
@@ -414,7 +434,12 @@ export function spanFeatures(
         continue;
       }
       if (PRAISE.has(word)) praiseAt.push(valences.length);
-      addValence(word, negated, shouted);
+      // Help asked for ("please help", "@acme help?", "can anyone help me") is no praise; help given
+      // ("thanks for your help", "a big help") is, and help denied ("didn't help", "no help") a
+      // complaint: VADER rates the word +1.7 in all three.
+      if (word !== 'help' || negated || HELP_GIVEN.has(normals[i - 1] ?? '')) {
+        addValence(word, negated, shouted);
+      }
       boostPending = 0;
       const key = negated ? `n:${word}` : `w:${word}`;
       add(features, key);

@@ -183,6 +183,20 @@ describe('analyzer rules, with small written examples', () => {
     expect(features('I love it when the app crashes').has('p:sarcastic-praise')).toBe(true);
   });
 
+  it('gives "help" asked for no valence, and help given or denied its own', () => {
+    const cues = (text: string) => {
+      const context = { known: new Set<string>(), lexicon: new Map([['help', 1.7]]) };
+      const features = textFeatures(createReader().read(text), context, false).document;
+      return ['x:lexpos', 'x:lexneg'].filter((k) => features.has(k));
+    };
+    expect(cues('@acme help?')).toEqual([]);
+    expect(cues('Can anyone help me with my bill')).toEqual([]);
+    expect(cues('Thanks for your help')).toEqual(['x:lexpos']);
+    expect(cues("Support didn't help at all")).toEqual(['x:lexneg']);
+    // It was "mixed": the "@acme help?" sentence scored as praise.
+    expect(label("Package says delivered but it's not here. @acme help?")).toBe('negative');
+  });
+
   it('reads a problem put right as no complaint', () => {
     const ids = (text: string) => PATTERNS.filter((p) => p.re.test(text.toLowerCase())).map((p) => p.id);
     expect(ids('Acme replaced it, no questions asked')).toEqual(['resolved']);
