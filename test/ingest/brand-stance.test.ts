@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { brandStances, COMPARISON_STANCE } from '../../src/ingest/brand-stance.ts';
+import { VERDICT_SCORE } from '../../src/nlp/analyzer.ts';
+import { testAnalyzer } from '../helpers/deps.ts';
 
 const acme = { brandId: 1, terms: ['Acme'] };
 const globex = { brandId: 2, terms: ['Globex', 'GBX'] };
@@ -47,5 +49,20 @@ describe('brand stance in a mention', () => {
 
   it('gives both the sentence score when a sentence names both without comparing', () => {
     expect(stances([['Acme and Globex both raised prices.', -0.4]])).toEqual([-0.4, -0.4]);
+  });
+
+  it('takes a customer leaving a brand, read by the analyzer, as a stance against it', () => {
+    const analyzer = testAnalyzer();
+    const both = (text: string) => {
+      const analysis = analyzer.analyze(text, { ignoreWords: ['Acme', 'Globex', 'GBX'] });
+      const map = brandStances(analysis.sentences, analysis.score, [acme, globex]);
+      return [map.get(1), map.get(2)];
+    };
+    // The leaving sentence is a verdict (the model alone read "I'm done with Acme." at +0.44).
+    const [left] = both("I'm done with Acme. Moving everything to Globex this weekend.");
+    expect(left).toBeLessThanOrEqual(VERDICT_SCORE);
+    // Leaving one for the other in one sentence: the comparison says who won.
+    const win = COMPARISON_STANCE;
+    expect(both('Thinking about moving from Acme to Globex')).toEqual([-win, win]);
   });
 });
