@@ -10,6 +10,7 @@ import {
   contrastClauses,
   type FeatureContext,
   featureWords,
+  SARCASM,
   spanFeatures,
   textFeatures,
 } from './features.ts';
@@ -369,11 +370,15 @@ export function createAnalyzer(options: AnalyzerOptions = {}): Analyzer {
       reasons.unshift({ kind: 'rating', text: `${rating}★`, effect: round(score - textScore) });
     }
     // Mixed: strong sentences both ways ("the camera is superb. The battery is a disaster."), unless
-    // the writer is leaving the brand: that verdict outweighs the praise.
+    // the writer is leaving the brand (that verdict outweighs the praise) or the praise is sarcasm
+    // ("Great, another outage. Just what I needed today.": the second sentence alone reads as praise).
     const strongPositive = sentences.some((s) => s.score >= sentimentModel.mixedBand);
     const strongNegative = sentences.some((s) => s.score <= -sentimentModel.mixedBand);
+    const sarcastic = [...SARCASM].some((id) => spans.document.has(`p:${id}`));
     const label: SentimentLabel =
-      strongPositive && strongNegative && !verdict ? 'mixed' : labelFor(score, sentimentModel.neutralBand);
+      strongPositive && strongNegative && !verdict && !sarcastic
+        ? 'mixed'
+        : labelFor(score, sentimentModel.neutralBand);
     return { score, label, language: detected.language, sentences, themes, reasons, touchpoints, intents };
   }
 

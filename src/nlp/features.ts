@@ -83,9 +83,10 @@ export const PATTERNS: ReadonlyArray<{ id: string; re: RegExp; valence: number }
   },
   { id: 'no-x-no-y', re: /\bno\s+\w+\s*,\s*no\s+\w+/, valence: -2.0 },
   {
-    // "the site is down again", "app went down" (not "prices went down": the subject is a service).
+    // "the site is down again", "app went down" (not "prices went down": the subject is a service),
+    // "another outage".
     id: 'service-down',
-    re: /\b(?:site|app|server|servers|service|website|platform|api|system|login|checkout|portal)\s+(?:is|was|are|were|went|goes|has\s+been|have\s+been|keeps\s+going|'s)\s+(?:\w+\s+)?down\b/,
+    re: /\b(?:site|app|server|servers|service|website|platform|api|system|login|checkout|portal)\s+(?:is|was|are|were|went|goes|has\s+been|have\s+been|keeps\s+going|'s)\s+(?:\w+\s+)?down\b|\b(?:another|an|the|this|massive|major)\s+(?:\w+\s+)?outage\b|\boutages?\s+(?:again|today)\b/,
     valence: -2.0,
   },
   {
@@ -97,6 +98,12 @@ export const PATTERNS: ReadonlyArray<{ id: string; re: RegExp; valence: number }
     // "it says delivered but it's not here", "never arrived", "still hasn't shown up", "lost my parcel".
     id: 'not-delivered',
     re: /(?:\bnever|\bnot|n['’]t|\bstill\s+not|\byet\s+to)\s+(?:arrived?|received?|been\s+delivered|delivered|shown\s+up|showed\s+up|turned\s+up)\b|\b(?:says|said|shows|showed|marked(?:\s+as)?)\s+(?:it\s+was\s+)?delivered\b|\bwhere\s+is\s+my\s+(?:order|package|parcel|delivery)\b|\b(?:lost|missing)\s+(?:my\s+|our\s+|the\s+)?(?:package|parcel|order|delivery)\b/,
+    valence: -2.0,
+  },
+  {
+    // "Acme raised prices again", "price hike", "the fee went up", "they doubled the subscription".
+    id: 'price-hike',
+    re: /\b(?:(?:raised|raising|raises|hiked|hiking|hikes|increased|increasing|doubled|doubling|jacked\s+up|bumped\s+up)\s+(?:the\s+|their\s+|its\s+|our\s+|my\s+|his\s+|her\s+)?(?:prices?|fees?|rates?|subscription|membership|plan)|(?:price|fee|rate)\s+(?:hikes?|increases?)|(?:prices?|fees?|rates?|bills?)\s+(?:went|go|goes|keep\s+going|are\s+going|have\s+gone|has\s+gone)\s+up)\b/,
     valence: -2.0,
   },
   {
@@ -127,7 +134,7 @@ export const PATTERNS: ReadonlyArray<{ id: string; re: RegExp; valence: number }
     // late again": counted only where a complaint pattern matches the same span ("I love it when
     // they win", "the movie is well done" are praise).
     id: 'sarcastic-praise',
-    re: /\b(?:(?:gotta\s+|got\s+to\s+|just\s+)?love\s+(?:how|it\s+when|when)|(?:great|nice|good)\s+job|well\s+done|way\s+to\s+go|bravo)\b/,
+    re: /\b(?:(?:gotta\s+|got\s+to\s+|just\s+)?love\s+(?:how|it\s+when|when)|(?:great|nice|good)\s+job|well\s+done|way\s+to\s+go|bravo|oh\s+great|just\s+great|just\s+what\s+i\s+needed|great,\s+(?:another|more))\b/,
     valence: -2.0,
   },
   {
@@ -167,8 +174,8 @@ const PRAISE: ReadonlySet<string> = new Set([
   'well',
   'bravo',
 ]);
-/** Praise wrapped around a complaint. */
-const SARCASM: ReadonlySet<string> = new Set(['sarcastic-thanks', 'sarcastic-praise']);
+/** Praise wrapped around a complaint (pattern ids). */
+export const SARCASM: ReadonlySet<string> = new Set(['sarcastic-thanks', 'sarcastic-praise']);
 const RESOLVED = (PATTERNS.find((p) => p.id === 'resolved') as { re: RegExp }).re;
 /** Complaint patterns that a `resolved` one answers in the same span. */
 const PUT_RIGHT: ReadonlySet<string> = new Set(['refund', 'broken', 'return-it', 'not-delivered']);

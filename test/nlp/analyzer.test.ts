@@ -157,6 +157,12 @@ describe('analyzer rules, with small written examples', () => {
     expect(ids('The parcel arrived today')).toEqual([]);
     expect(ids('I was on hold for an hour')).toEqual(['still-waiting']);
     expect(ids('Please hold the door')).toEqual([]);
+    // Price rises and outages.
+    expect(ids('Acme raised prices again')).toEqual(['price-hike']);
+    expect(ids('The monthly fee went up')).toEqual(['price-hike']);
+    expect(ids('Prices went down this week')).toEqual([]);
+    expect(ids('Another outage this morning')).toEqual(['service-down']);
+    expect(analyzer.analyze('Acme raised prices again. Third time this year.').score).toBeLessThan(-0.5);
   });
 
   it('reads thanks and love wrapped around a complaint as the complaint', () => {
@@ -173,6 +179,8 @@ describe('analyzer rules, with small written examples', () => {
     expect(labelOf('Gotta love it when the Acme app crashes mid-payment')).toBe('negative');
     expect(labelOf('Great job Acme, my order is late again')).toBe('negative');
     expect(ids('It arrived three days late')).toEqual(['late']);
+    // Sarcasm across sentences is no mix of praise and complaint (it was "mixed", then +0.27 at first).
+    expect(labelOf('Great, another Acme outage. Just what I needed today.')).toBe('negative');
     expect(ids('See you later')).toEqual([]);
     expect(labelOf('Thanks @acme for the quick fix!')).toBe('positive');
     expect(labelOf('Love how easy Acme makes returns')).toBe('positive');
