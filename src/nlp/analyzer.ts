@@ -10,6 +10,7 @@ import {
   contrastClauses,
   type FeatureContext,
   featureWords,
+  type Pattern,
   SARCASM,
   spanFeatures,
   textFeatures,
@@ -280,6 +281,7 @@ export function createAnalyzer(options: AnalyzerOptions = {}): Analyzer {
     read: ReadText,
     sentenceScores: number[],
     textContext: FeatureContext,
+    patterns: readonly Pattern[],
   ): { of: number[]; scores: number[] } | undefined {
     const split = read.sentences.map((sentence) => contrastClauses(read, sentence.first, sentence.last));
     if (split.every((clauses) => clauses.length === 1)) return undefined;
@@ -294,7 +296,7 @@ export function createAnalyzer(options: AnalyzerOptions = {}): Analyzer {
         }
         const lower = read.lower.slice(read.starts[first], read.ends[last]);
         // wink scores whole sentences only: a clause's own words speak for it, not the sentence's score.
-        const features = spanFeatures(read, first, last, lower, 0, [0], textContext);
+        const features = spanFeatures(read, first, last, lower, 0, [0], textContext, patterns);
         scores.push(round(scoreFeatures(sentimentModel, features).score));
       }
     });
@@ -306,8 +308,9 @@ export function createAnalyzer(options: AnalyzerOptions = {}): Analyzer {
     sentenceScores: number[],
     ignoreWords: string[],
     textContext: FeatureContext,
+    patterns: readonly Pattern[],
   ): ThemeHit[] {
-    const clauses = clausesOf(read, sentenceScores, textContext);
+    const clauses = clausesOf(read, sentenceScores, textContext, patterns);
     const themes: Theme[] = themeExtractor.extract(read, { ignoreWords, sentenceScores, clauses });
     return themes.slice(0, MAX_THEMES).map(({ theme, score }) => ({ theme, score: round(score) }));
   }
@@ -358,6 +361,7 @@ export function createAnalyzer(options: AnalyzerOptions = {}): Analyzer {
       sentences.map((s) => s.score),
       ignore,
       textContext,
+      spans.patterns,
     );
     let textScore = scored.score;
     if (verdict && textScore > VERDICT_SCORE) {

@@ -37,7 +37,8 @@ const BOOSTERS = new Set([
  * Complaint and churn phrasings that carry no sentiment word ("I will not be flying with you again").
  * Matched on the lowercased text; each is a feature the model weighs, and an explanation.
  */
-export const PATTERNS: ReadonlyArray<{ id: string; re: RegExp; valence: number }> = [
+export type Pattern = { id: string; re: RegExp; valence: number };
+export const PATTERNS: readonly Pattern[] = [
   {
     id: 'never-again',
     re: /\bnever\s+(?:again|coming back|return|recommend|buy|use|fly|order)/,
@@ -176,7 +177,17 @@ const PRAISE: ReadonlySet<string> = new Set([
 ]);
 /** Praise wrapped around a complaint (pattern ids). */
 export const SARCASM: ReadonlySet<string> = new Set(['sarcastic-thanks', 'sarcastic-praise']);
-const RESOLVED = (PATTERNS.find((p) => p.id === 'resolved') as { re: RegExp }).re;
+/** Patterns whose match depends on the text before it (a lookbehind): tried on every span. */
+const CONTEXTUAL: readonly Pattern[] = PATTERNS.filter(({ re }) => re.source.includes('(?<'));
+
+/**
+ * The patterns that can match some part of a text (a sentence, a clause): those that match the whole
+ * of it, and those whose match depends on what precedes it. A part is tried on these only (23
+ * regular expressions a span otherwise).
+ */
+export function patternsOf(lower: string): readonly Pattern[] {
+  return PATTERNS.filter((p) => CONTEXTUAL.includes(p) || p.re.test(lower));
+}
 /** Complaint patterns that a `resolved` one answers in the same span. */
 const PUT_RIGHT: ReadonlySet<string> = new Set(['refund', 'broken', 'return-it', 'not-delivered']);
 
@@ -292,6 +303,8 @@ export function spanFeatures(
   winkScore: number,
   sentenceScores: readonly number[],
   context: FeatureContext,
+  /** The patterns to try: all of them, or those that can match a part of a text (`patternsOf`). */
+  patterns: readonly Pattern[] = PATTERNS,
 ): Features {
   const features: Features = new Map();
   let afterContrast = false;
@@ -464,8 +477,9 @@ export function spanFeatures(
     }
   }
   // A problem put right is not complained of: "got my refund", "replaced my broken blender".
-  const resolved = RESOLVED.test(lower);
-  const matched = PATTERNS.filter(({ id, re }) => !(resolved && PUT_RIGHT.has(id)) && re.test(lower));
+  const found = patterns.filter(({ re }) => re.test(lower));
+  const resolved = found.some(({ id }) => id === 'resolved');
+  const matched = resolved ? found.filter(({ id }) => !PUT_RIGHT.has(id)) : found;
   // "Love how…" is sarcastic where the span complains ("love how they charge me twice").
   const complains = matched.some(({ id, valence }) => valence < 0 && !SARCASM.has(id));
   for (const { id, valence: v } of matched) {
@@ -576,15 +590,18 @@ export type AnalysedSpans = {
   document: Features;
   /** Per sentence of `read.sentences`; a one-sentence text's sentence shares the document's Map. */
   sentences: Features[];
+  /** The patterns a part of the text can match (`patternsOf`), for spans scored later (clauses). */
+  patterns: readonly Pattern[];
 };
 
 /** The features of a read text as a whole and of each of its sentences. */
 export function textFeatures(read: ReadText, context: FeatureContext, withSentences: boolean): AnalysedSpans {
   const sentenceScores = read.sentences.map((s) => s.winkScore);
   const last = read.values.length - 1;
-  const document = spanFeatures(read, 0, last, read.lower, read.winkScore, sentenceScores, context);
-  if (!withSentences) return { document, sentences: [] };
-  if (read.sentences.length === 1) return { document, sentences: [document] };
+  const patterns = patternsOf(read.lower);
+  const document = spanFeatures(read, 0, last, read.lower, read.winkScore, sentenceScores, context, patterns);
+  if (!withSentences) return { document, sentences: [], patterns };
+  if (read.sentences.length === 1) return { document, sentences: [document], patterns };
   const sentences = read.sentences.map((sentence) =>
     spanFeatures(
       read,
@@ -594,7 +611,8 @@ export function textFeatures(read: ReadText, context: FeatureContext, withSenten
       sentence.winkScore,
       [sentence.winkScore],
       context,
+      patterns,
     ),
   );
-  return { document, sentences };
+  return { document, sentences, patterns };
 }
