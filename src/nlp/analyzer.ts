@@ -341,20 +341,24 @@ export function createAnalyzer(options: AnalyzerOptions = {}): Analyzer {
     const scored = scoreFeatures(sentimentModel, spans.document, REASONS_PER_SPAN, isCommon);
     const reasons = reasonsOf(scored, REASONS_PER_SPAN);
     const { touchpoints, intents, verdict } = classifier.classify(read, { brandTerms: ignore });
-    const verdictReason = (from: number): Reason => ({
-      kind: 'intent',
-      text: `${verdict?.intent}: ${verdict?.evidence}`,
-      effect: round(underVerdict(from) - from),
-    });
+    /** A span's score under the verdict, its reason put first where the verdict lowered it. */
+    const held = (from: number, reasons: Reason[]): number => {
+      const to = verdict ? underVerdict(from) : from;
+      if (verdict && to !== from) {
+        reasons.unshift({
+          kind: 'intent',
+          text: `${verdict.intent}: ${verdict.evidence}`,
+          effect: round(to - from),
+        });
+      }
+      return to;
+    };
     const sentences: SentenceSentiment[] = spans.sentences.map((features, k) => {
       const single = features === spans.document;
       const sentence = single ? scored : scoreFeatures(sentimentModel, features, REASONS_PER_SPAN, isCommon);
       const own = single ? [...reasons] : reasonsOf(sentence, REASONS_PER_SPAN);
-      if (verdict?.sentences.includes(k) && sentence.score > VERDICT_SCORE) {
-        own.unshift(verdictReason(sentence.score));
-        return { text: read.sentences[k]?.text ?? '', score: VERDICT_SCORE, reasons: own };
-      }
-      return { text: read.sentences[k]?.text ?? '', score: round(sentence.score), reasons: own };
+      const score = verdict?.sentences.includes(k) ? held(sentence.score, own) : sentence.score;
+      return { text: read.sentences[k]?.text ?? '', score: round(score), reasons: own };
     });
     const themes = themesOf(
       read,
@@ -363,11 +367,7 @@ export function createAnalyzer(options: AnalyzerOptions = {}): Analyzer {
       textContext,
       spans.patterns,
     );
-    let textScore = scored.score;
-    if (verdict && textScore > VERDICT_SCORE) {
-      reasons.unshift(verdictReason(textScore));
-      textScore = VERDICT_SCORE;
-    }
+    const textScore = held(scored.score, reasons);
     const rating = analyzeOptions.rating;
     const score = round(blendRating(textScore, rating));
     if (rating !== null && rating !== undefined && Number.isFinite(rating)) {

@@ -4,8 +4,7 @@
  * hashtag words, complaint and churn patterns, intensity cues (CAPS, "!!!", elongated words) and
  * wink's own lexicon score. The same function serves training and scoring, so they cannot drift.
  */
-import { IDENTITY_TERMS } from './identity-terms.ts';
-import { NEWS_WORDS } from './news-words.ts';
+import { WORDS_WITHOUT_SENTIMENT } from './news-words.ts';
 import type { ReadText } from './read.ts';
 
 export type Features = Map<string, number>;
@@ -165,6 +164,7 @@ const HELP_GIVEN: ReadonlySet<string> = new Set([
   'awesome',
   'wonderful',
 ]);
+/** Praise words whose valence a sarcasm pattern drops ("thanks … for losing my luggage"). */
 const PRAISE: ReadonlySet<string> = new Set([
   'thanks',
   'thank',
@@ -177,6 +177,8 @@ const PRAISE: ReadonlySet<string> = new Set([
 ]);
 /** Praise wrapped around a complaint (pattern ids). */
 export const SARCASM: ReadonlySet<string> = new Set(['sarcastic-thanks', 'sarcastic-praise']);
+/** Complaint patterns that a `resolved` one answers in the same span. */
+const PUT_RIGHT: ReadonlySet<string> = new Set(['refund', 'broken', 'return-it', 'not-delivered']);
 /** Patterns whose match depends on the text before it (a lookbehind): tried on every span. */
 const CONTEXTUAL: readonly Pattern[] = PATTERNS.filter(({ re }) => re.source.includes('(?<'));
 
@@ -188,8 +190,6 @@ const CONTEXTUAL: readonly Pattern[] = PATTERNS.filter(({ re }) => re.source.inc
 export function patternsOf(lower: string): readonly Pattern[] {
   return PATTERNS.filter((p) => CONTEXTUAL.includes(p) || p.re.test(lower));
 }
-/** Complaint patterns that a `resolved` one answers in the same span. */
-const PUT_RIGHT: ReadonlySet<string> = new Set(['refund', 'broken', 'return-it', 'not-delivered']);
 
 /** "soooo" → "so", "goooood" → "good": three or more repeats of a letter fold to two, then one. */
 export function foldElongated(word: string, known?: ReadonlySet<string>): string {
@@ -440,12 +440,7 @@ export function spanFeatures(
     wordCount += words.length;
     const shouted = value.length >= 2 && value === value.toUpperCase() && /\p{L}/u.test(value);
     for (const word of words) {
-      if (
-        IDENTITY_TERMS.has(word) ||
-        NEWS_WORDS.has(word) ||
-        context.names?.has(word) ||
-        context.unscored?.has(word)
-      ) {
+      if (WORDS_WITHOUT_SENTIMENT.has(word) || context.names?.has(word) || context.unscored?.has(word)) {
         // Who people are is no sentiment (identity-terms.ts), nor is a place's, a person's or a
         // brand's name, nor a word of corporate news (news-words.ts): a word nobody scored, in no
         // feature.

@@ -1,3 +1,5 @@
+import { IDENTITY_TERMS } from './identity-terms.ts';
+
 /**
  * Words of corporate news — who speaks for a company and what it announces — carry no sentiment in
  * earshot's scores, like identity terms (`identity-terms.ts`) and proper names.
@@ -74,3 +76,6 @@ export const NEWS_WORDS: ReadonlySet<string> = new Set([
   'statement',
   'press',
 ]);
+
+/** Every word scored like an identity term: the identity terms and the words of corporate news. */
+export const WORDS_WITHOUT_SENTIMENT: ReadonlySet<string> = new Set([...IDENTITY_TERMS, ...NEWS_WORDS]);

@@ -13,8 +13,7 @@
  * sentence once lowercased). Both halves keep wink's score of the whole.
  */
 import type { ItemSentence, ItsFunction, WinkMethods } from 'wink-nlp';
-import { IDENTITY_TERMS } from './identity-terms.ts';
-import { NEWS_WORDS } from './news-words.ts';
+import { WORDS_WITHOUT_SENTIMENT } from './news-words.ts';
 import { foldPlural, lowerCaseInPlace, newWinkInstance, type WinkPipeStep, winkScoresWord } from './wink.ts';
 
 export type ReadSentence = {
@@ -101,7 +100,10 @@ export function createReader(options: { readsPerInstance?: number } = {}): Reade
     }
     return scored;
   };
-  /** The identity terms wink's lexicon scores ("gay", "protestant", "christian"…), found at first use. */
+  /**
+   * The words without sentiment that wink's lexicon scores (identity terms such as "gay",
+   * "protestant", "christian"; news words), found at first use.
+   */
   let scoredIdentity: ReadonlySet<string> | undefined;
 
   function read(text: string, options: ReadOptions = {}): ReadText {
@@ -109,8 +111,8 @@ export function createReader(options: { readsPerInstance?: number } = {}): Reade
       nlp = newWinkInstance(PIPE);
       reads = 1;
     }
-    // Words to mask in wink's scores: identity terms and the text's unscored words that wink scores.
-    scoredIdentity ??= new Set([...IDENTITY_TERMS, ...NEWS_WORDS].filter(scoredByWink));
+    // Words to mask in wink's scores: words without sentiment and the text's unscored words that wink scores.
+    scoredIdentity ??= new Set([...WORDS_WITHOUT_SENTIMENT].filter(scoredByWink));
     let masks = scoredIdentity;
     const scoredUnscored = options.unscored ? [...options.unscored].filter(scoredByWink) : [];
     if (scoredUnscored.length > 0) masks = new Set([...scoredIdentity, ...scoredUnscored]);

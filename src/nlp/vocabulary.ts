@@ -30,8 +30,8 @@
  *   churn for it).
  * - `sentiment: "negative"` (intents): a hit is the writer's verdict against the brand (leaving it), so
  *   the sentences holding one, and the text, score at most `VERDICT_SCORE` (see the analyzer), unless
- *   the hit names one of the brands and another is named elsewhere (a switch between two of them,
- *   left to the brands' stances).
+ *   the hit names one of the brands and another is named elsewhere in its sentence (a switch between
+ *   two of them, left to the brands' stances).
  */
 import { z } from 'zod';
 
