@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { SentimentLabel } from '../types.ts';
+import { askedOf } from './asks.ts';
 import {
   contrastClauses,
   type FeatureContext,
@@ -51,6 +52,7 @@ export type ReasonKind =
   | 'question'
   | 'rating'
   | 'intent'
+  | 'asks'
   | 'common-words';
 export type SentenceSentiment = { text: string; score: number; reasons: Reason[] };
 export type ThemeHit = { theme: string; score: number };
@@ -124,6 +126,17 @@ export const VERDICT_SCORE = -0.5;
 export function underVerdict(score: number): number {
   return Math.min(score, VERDICT_SCORE);
 }
+
+/** Why a sentence that asks for information (asks.ts) scores 0: the question, as written. */
+function asksReason(read: ReadText, k: number, effect: number): Reason {
+  const text = (read.sentences[k]?.text ?? '').trim();
+  return {
+    kind: 'asks',
+    text: text.length > ASKS_REASON_CHARS ? `${text.slice(0, ASKS_REASON_CHARS - 1)}…` : text,
+    effect: round(effect),
+  };
+}
+const ASKS_REASON_CHARS = 80;
 
 function round(value: number): number {
   return Math.round(value * 1000) / 1000;
@@ -339,7 +352,8 @@ export function createAnalyzer(options: AnalyzerOptions = {}): Analyzer {
     const textContext = featureContext(sentimentModel, unscored);
     const spans = textFeatures(read, textContext, true);
     const scored = scoreFeatures(sentimentModel, spans.document, REASONS_PER_SPAN, isCommon);
-    const reasons = reasonsOf(scored, REASONS_PER_SPAN);
+    let reasons = reasonsOf(scored, REASONS_PER_SPAN);
+    const asked = askedOf(read, spans, textContext, unscored);
     const { touchpoints, intents, verdict } = classifier.classify(read, { brandTerms: ignore });
     /** A span's score under the verdict, its reason put first where the verdict lowered it. */
     const held = (from: number, reasons: Reason[]): number => {
@@ -357,7 +371,12 @@ export function createAnalyzer(options: AnalyzerOptions = {}): Analyzer {
       const single = features === spans.document;
       const sentence = single ? scored : scoreFeatures(sentimentModel, features, REASONS_PER_SPAN, isCommon);
       const own = single ? [...reasons] : reasonsOf(sentence, REASONS_PER_SPAN);
-      const score = verdict?.sentences.includes(k) ? held(sentence.score, own) : sentence.score;
+      let score = sentence.score;
+      if (asked?.asking.includes(k)) {
+        own.unshift(asksReason(read, k, -score));
+        score = 0;
+      }
+      if (verdict?.sentences.includes(k)) score = held(score, own);
       return { text: read.sentences[k]?.text ?? '', score: round(score), reasons: own };
     });
     const themes = themesOf(
@@ -367,7 +386,17 @@ export function createAnalyzer(options: AnalyzerOptions = {}): Analyzer {
       textContext,
       spans.patterns,
     );
-    const textScore = held(scored.score, reasons);
+    // A text that asks scores what the rest of it says: nothing, when it only asks.
+    let said = scored.score;
+    if (asked) {
+      const rest = asked.rest && scoreFeatures(sentimentModel, asked.rest, REASONS_PER_SPAN, isCommon);
+      said = rest ? rest.score : 0;
+      reasons = [
+        asksReason(read, asked.asking[0] ?? 0, said - scored.score),
+        ...(rest ? reasonsOf(rest, REASONS_PER_SPAN) : reasons),
+      ];
+    }
+    const textScore = held(said, reasons);
     const rating = analyzeOptions.rating;
     const score = round(blendRating(textScore, rating));
     if (rating !== null && rating !== undefined && Number.isFinite(rating)) {

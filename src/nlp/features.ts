@@ -5,7 +5,7 @@
  * wink's own lexicon score. The same function serves training and scoring, so they cannot drift.
  */
 import { WORDS_WITHOUT_SENTIMENT } from './news-words.ts';
-import type { ReadText } from './read.ts';
+import type { ReadSentence, ReadText } from './read.ts';
 
 export type Features = Map<string, number>;
 
@@ -610,4 +610,23 @@ export function textFeatures(read: ReadText, context: FeatureContext, withSenten
     ),
   );
   return { document, sentences, patterns };
+}
+
+/**
+ * The features of a part of a text, from the first of `sentences` to the last (with any between them),
+ * as `textFeatures` gives a whole text's: what a text says besides its questions (asks.ts).
+ */
+export function partFeatures(
+  read: ReadText,
+  sentences: readonly ReadSentence[],
+  context: FeatureContext,
+  patterns: readonly Pattern[],
+): Features {
+  const first = sentences[0]?.first ?? 0;
+  const last = sentences.at(-1)?.last ?? -1;
+  const inside = read.sentences.filter((sentence) => sentence.first >= first && sentence.last <= last);
+  const winkScores = inside.map((sentence) => sentence.winkScore);
+  const winkScore = winkScores.reduce((sum, score) => sum + score, 0) / Math.max(1, winkScores.length);
+  const lower = read.lower.slice(read.starts[first], read.ends[last]);
+  return spanFeatures(read, first, last, lower, winkScore, winkScores, context, patterns);
 }

@@ -203,6 +203,11 @@ console.log('- VADER sets: mean human rating > 0 positive, < 0 negative, == 0 dr
 console.log(
   `- churn verdicts (a writer leaving, e.g. "never again"; no brand is named in these sets): ${verdicts.texts} texts, ${verdicts.goldNegative} of them rated negative; binary accuracy on them ${verdicts.rightBefore} right by the model alone, ${verdicts.rightAfter} with the verdict.`,
 );
+const asking = examples.filter((e) => e.rest !== undefined);
+const onlyAsking = asking.filter((e) => e.rest === null);
+console.log(
+  `- questions asking for information ("how do I…", "is there a way…"; src/nlp/asks.ts) score what the rest of the text says, 0 when a text only asks: ${asking.length} texts ask, ${onlyAsking.length} only ask (${onlyAsking.filter((e) => e.binary === 0).length} of those rated negative).`,
+);
 console.log('');
 
 const results = new Map<string, Map<string, Metrics>>();

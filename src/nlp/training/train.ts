@@ -8,6 +8,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { askedOf } from '../asks.ts';
 import { withDomainWords } from '../domain-lexicon.ts';
 import { type FeatureContext, type Features, PATTERNS, textFeatures } from '../features.ts';
 import { IDENTITY_TERMS } from '../identity-terms.ts';
@@ -18,7 +19,18 @@ import { hasSentimentData, type LabelledItem, loadSentimentSets, SENTIMENT_DIR }
 import { properNames } from './proper-names.ts';
 
 /** y: 1 positive, 0 negative, 0.5 for texts people rated close to neutral (a soft target). */
-export type Example = { set: string; features: Features; y: number; weight: number; binary: 0 | 1 };
+export type Example = {
+  set: string;
+  features: Features;
+  y: number;
+  weight: number;
+  binary: 0 | 1;
+  /**
+   * Where the text asks for information (asks.ts), what the rest of it says, which the analyzer
+   * scores instead (null: it only asks, and scores 0). Training reads `features`.
+   */
+  rest?: Features | null;
+};
 
 /** Texts whose mean human rating (−4..4) is within this of zero train the model towards 0. */
 export const NEUTRAL_RATING = 0.5;
@@ -113,12 +125,16 @@ export function featurise(
   const examples: Example[] = [];
   for (const set of sets) {
     for (const item of set.items) {
-      const { document } = textFeatures(reader.read(item.text), context, false);
+      const read = reader.read(item.text);
+      const asks = read.lower.includes('?');
+      const spans = textFeatures(read, context, asks);
+      const asked = asks ? askedOf(read, spans, context) : undefined;
       const binary = item.label === 'positive' ? 1 : 0;
       const neutral = item.rating !== undefined && Math.abs(item.rating) < NEUTRAL_RATING;
       examples.push({
         set: set.name,
-        features: document,
+        features: spans.document,
+        ...(asked ? { rest: asked.rest } : {}),
         // Near-neutral texts can pull scores towards 0 (fewer false alarms); measured, it cost more
         // binary accuracy than it bought (see NEUTRAL_WEIGHT), so by default they train as labelled.
         y: neutral && NEUTRAL_WEIGHT > 0 ? 0.5 : binary,
@@ -253,7 +269,10 @@ export function crossValidate(
       options,
     );
     examples.forEach((e, i) => {
-      if (foldOf[i] === fold) scores[i] = predictRaw(weights, e.features);
+      if (foldOf[i] !== fold) return;
+      // Scored as the analyzer scores it: a text that asks by what else it says.
+      scores[i] =
+        e.rest === undefined ? predictRaw(weights, e.features) : e.rest ? predictRaw(weights, e.rest) : 0;
     });
   }
   return scores;

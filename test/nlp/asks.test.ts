@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { VERDICT_SCORE } from '../../src/nlp/analyzer.ts';
+import { testAnalyzer } from '../helpers/deps.ts';
+
+describe('questions that ask for information', () => {
+  const analyzer = testAnalyzer();
+  const acme = (text: string, rating?: number) => analyzer.analyze(text, { ignoreWords: ['Acme'], rating });
+
+  it('score 0, neutral, with the question as the reason', () => {
+    // The model alone scored these −0.78, −0.63, +0.63, −0.90, −0.78 and +0.44: an alert, or praise, for a question.
+    for (const text of [
+      'How do I reset my Acme password?',
+      'Does Acme offer student discounts?',
+      'Where can I find my Acme invoices?',
+      'Where do I send my Acme warranty claim?',
+      'Is it possible to pause my Acme subscription?',
+      'Are there any Acme stores in Leeds?',
+      // After a greeting, an @mention or the brand's name.
+      'Hey Acme, is the blue version coming back in stock?',
+      '@acme do you ship to Canada?',
+      'Quick question: what time does the Acme store on Main St open?',
+    ]) {
+      const result = acme(text);
+      expect(result.label, text).toBe('neutral');
+      expect(result.score, text).toBe(0);
+      expect(result.reasons[0], text).toMatchObject({ kind: 'asks', text });
+      expect(result.sentences[0]!.score, text).toBe(0);
+      // Its themes carry the sentence's score: no aspect is praised or blamed.
+      for (const theme of result.themes) expect(theme.score, text).toBe(0);
+    }
+  });
+
+  it('leave questions that complain, chase or are rhetorical to the model', () => {
+    for (const text of [
+      'Is Acme down?',
+      'Why is my Acme order still not here?',
+      'When will my Acme refund arrive?',
+      'Where is my Acme order?',
+      'Do you guys even read your emails, Acme?',
+      'Is it just me or has Acme quality gone downhill?',
+      'Is there no way to talk to a human at Acme?',
+      'Can Acme get anything right?',
+      'Is it too much to ask for Acme to answer the phone?',
+      'Is the Acme app crashing for anyone else?',
+      'How do I get a refund for this broken Acme kettle?',
+      'Is Acme worth it?',
+    ]) {
+      expect(
+        acme(text).reasons.some((r) => r.kind === 'asks'),
+        text,
+      ).toBe(false);
+    }
+    expect(acme('Is Acme down?').label).toBe('negative');
+    expect(acme('How do I get a refund for this broken Acme kettle?').label).toBe('negative');
+  });
+
+  it('score a text by what the rest of it says', () => {
+    // Praise and a question: positive, not mixed (the question alone had read −0.9).
+    const praise = acme('Love the new Acme app! How do I turn on dark mode?');
+    expect(praise.label).toBe('positive');
+    expect(praise.sentences[1]!.score).toBe(0);
+    expect(praise.reasons[0]).toMatchObject({ kind: 'asks', text: 'How do I turn on dark mode?' });
+    // A complaint and a question: the complaint decides.
+    const complaint = acme('My Acme kettle arrived broken. How do I get a replacement?');
+    expect(complaint.label).toBe('negative');
+    expect(complaint.sentences[1]!.score).toBe(0);
+    // Nothing said but the question: neutral.
+    expect(acme('Hi Acme. How do I add a second user to my account?').score).toBe(0);
+  });
+
+  it('yield to a churn verdict and to a star rating', () => {
+    const cancel = acme('How do I cancel my Acme subscription?');
+    expect(cancel.score).toBeLessThanOrEqual(VERDICT_SCORE);
+    expect(cancel.intents.map((i) => i.id)).toContain('churn');
+    expect(acme('Does the Acme Pro work with Android?', 1).label).toBe('negative');
+  });
+
+  it('stay requests for help, for support to answer', () => {
+    const result = acme('Does Acme offer student discounts?');
+    expect(result.intents.map((i) => i.id)).toContain('help');
+  });
+});
