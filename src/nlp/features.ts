@@ -36,7 +36,16 @@ const BOOSTERS = new Set([
  * Complaint and churn phrasings that carry no sentiment word ("I will not be flying with you again").
  * Matched on the lowercased text; each is a feature the model weighs, and an explanation.
  */
-export type Pattern = { id: string; re: RegExp; valence: number };
+export type Pattern = {
+  id: string;
+  re: RegExp;
+  valence: number;
+  /**
+   * An idiom: its words mean what it means, not what they mean alone ("can't recommend it enough" is
+   * no negated "recommend", "is fire" no fire), so their own valences are dropped where it matches.
+   */
+  idiom?: true;
+};
 export const PATTERNS: readonly Pattern[] = [
   {
     id: 'never-again',
@@ -91,7 +100,7 @@ export const PATTERNS: readonly Pattern[] = [
   },
   {
     id: 'cannot-access',
-    re: /\b(?:can'?t|cannot|can\s+not|unable\s+to|won'?t\s+let\s+me)\s+(?:log\s*(?:back\s+)?in|login|sign\s*(?:back\s+)?in|access|connect|load|open)\b|\b(?:locked|logged|kicked|signed)\s+(?:me\s+)?out\b|\b(?:not|won'?t|doesn'?t|isn'?t)\s+load(?:ing)?\b/,
+    re: /\b(?:can'?t|cannot|can\s+not|unable\s+to|won'?t\s+let\s+me)\s+(?:log\s*(?:back\s+)?in|login|sign\s*(?:back\s+)?in|access|connect|load|open)\b|\b(?:locked|logged|kicked|signed)\s+(?:me\s+)?out\b|\b(?:keeps?|kept)\s+(?:logging|kicking|signing|locking)\s+(?:me|us)\s+out\b|\b(?:not|won'?t|doesn'?t|isn'?t)\s+load(?:ing)?\b/,
     valence: -2.0,
   },
   {
@@ -138,11 +147,50 @@ export const PATTERNS: readonly Pattern[] = [
     valence: -2.0,
   },
   {
+    // "Can't recommend Acme enough", "couldn't be happier", "nothing beats it", "is fire", "big W".
+    id: 'praise-idiom',
+    re: /\b(?:(?:can['’]?t|cannot|can\s+not|couldn['’]?t|could\s+not)\s+(?:recommend|praise|thank)\s+(?:\S+\s+){0,4}?(?:highly\s+)?enough|(?:can['’]?t|cannot|couldn['’]?t|could\s+not)\s+(?:possibly\s+)?(?:be|get|have\s+been|ask\s+for\s+(?:an?|any))\s+(?:any\s+)?(?:better|happier|more\s+(?:happy|pleased|satisfied|impressed|thrilled|delighted))|nothing\s+(?:beats|compares\s+to|comes\s+close\s+to|tops)|(?:is|was|are|were|so|straight|absolutely|lowkey|highkey|kinda|pure|actually|looks|sounds|tastes)\s+(?:straight\s+|absolutely\s+|pure\s+)?fire\b(?!\s+(?:alarm|hazard|exit|department|sale|drill|risk|damage|fighters?|station))|(?:big|huge|massive|major|another|such\s+a|what\s+a)\s+w\b(?![-'’\w]))/,
+    valence: 2.0,
+    idiom: true,
+  },
+  {
+    // "Couldn't be worse", "could be better", "used to be good", "mid at best", "huge L for Acme".
+    id: 'complaint-idiom',
+    re: /\b(?:(?:can['’]?t|cannot|couldn['’]?t|could\s+not)\s+(?:possibly\s+)?(?:be|get|have\s+been)\s+(?:any\s+)?worse|could\s+(?:be|have\s+been)\s+(?:a\s+lot\s+|much\s+|way\s+|so\s+much\s+)?better|used\s+to\s+be\s+(?:so\s+|really\s+|very\s+|pretty\s+|actually\s+)?(?:good|great|better|amazing|awesome|decent|reliable|excellent|fantastic|the\s+best|my\s+favou?rite|affordable|cheap|fast)|(?:is|was|are|were|so|kinda|pretty|very|super|honestly|lowkey|straight|just|looks|tastes|feels|sounds)\s+mid\b(?![-'’\w])|(?:big|huge|massive|major|another|such\s+an?|what\s+an?|took\s+an?|taking\s+an?|take\s+the|took\s+the)\s+l\b(?![-'’\w]))/,
+    valence: -2.0,
+    idiom: true,
+  },
+  {
     id: 'recommend',
     re: /\b(?:highly\s+recommend|would\s+recommend|must\s+(?:have|buy|see))\b/,
     valence: 2.0,
   },
 ];
+
+/** The idioms among the patterns, by id. */
+const PATTERN_IDIOMS: ReadonlyMap<string, RegExp> = new Map(
+  PATTERNS.filter((p) => p.idiom).map((p) => [p.id, p.re]),
+);
+
+/** Drops the valences of the words an idiom's first match in the span covers. */
+function dropIdiomValences(
+  read: ReadText,
+  first: number,
+  lower: string,
+  re: RegExp,
+  valences: Array<{ v: number; at: number }>,
+): void {
+  const match = re.exec(lower);
+  if (!match) return;
+  // `lower` is the span's text: the whole text's (the document), or a slice from its first token.
+  const base = lower.length === read.lower.length ? 0 : (read.starts[first] ?? 0);
+  const from = base + match.index;
+  const to = from + match[0].length;
+  for (const entry of valences) {
+    const start = read.starts[entry.at];
+    if (entry.at >= 0 && start !== undefined && start >= from && start < to) entry.v = 0;
+  }
+}
 
 /** Words before a "help" that was given rather than asked for. */
 const HELP_GIVEN: ReadonlySet<string> = new Set([
@@ -316,7 +364,8 @@ export function spanFeatures(
   let social = 0;
   let wordCount = 0;
   // VADER-style rule layer: per-word valences, scaled by boosters, CAPS, negation and contrast.
-  const valences: Array<{ v: number; contrastIndex: number }> = [];
+  // `at`: the token a valence is of (−1 for a pattern's).
+  const valences: Array<{ v: number; contrastIndex: number; at: number }> = [];
   /** Where the valences of praise words ("thanks", "love", "great"…) are (dropped when sarcastic). */
   const praiseAt: number[] = [];
   let contrasts = 0;
@@ -324,14 +373,14 @@ export function spanFeatures(
   const { values, normals, types, spaces } = read;
   let mixedCase = false;
   for (let i = first; i <= last && !mixedCase; i++) mixedCase = /\p{Ll}/u.test(values[i] as string);
-  const addValence = (word: string, negated: boolean, shouted: boolean) => {
+  const addValence = (word: string, negated: boolean, shouted: boolean, at: number) => {
     const base = context.lexicon.get(word);
     if (base === undefined) return;
     let v = base;
     if (shouted && mixedCase) v += Math.sign(v) * CAPS_BOOST;
     if (boostPending !== 0) v += Math.sign(v) * boostPending;
     if (negated) v *= NEGATION_SCALE;
-    valences.push({ v, contrastIndex: contrasts });
+    valences.push({ v, contrastIndex: contrasts, at });
   };
   // A word is negated when one of the three words before it negates (VADER's window; wink's own
   // flag runs to the end of the clause and flips "isn't working … lol thats funny").
@@ -376,7 +425,7 @@ export function spanFeatures(
       if (emoticon === '') continue;
       social++;
       add(features, `e:${emoticon}`);
-      addValence(emoticon, false, false);
+      addValence(emoticon, false, false, i);
       lastType = 'emoticon';
       i = end;
       continue;
@@ -394,7 +443,7 @@ export function spanFeatures(
     if (type === 'emoji' || type === 'emoticon') {
       social++;
       add(features, `e:${normal}`);
-      addValence(normal, false, false);
+      addValence(normal, false, false, i);
       previous = null;
       continue;
     }
@@ -453,7 +502,7 @@ export function spanFeatures(
       // ("thanks for your help", "a big help") is, and help denied ("didn't help", "no help") a
       // complaint: VADER rates the word +1.7 in all three.
       if (word !== 'help' || negated || HELP_GIVEN.has(normals[i - 1] ?? '')) {
-        addValence(word, negated, shouted);
+        addValence(word, negated, shouted, i);
       }
       boostPending = 0;
       const key = negated ? `n:${word}` : `w:${word}`;
@@ -487,8 +536,10 @@ export function spanFeatures(
         if (entry && entry.v > 0) entry.v = 0;
       }
     }
+    if (PATTERN_IDIOMS.has(id))
+      dropIdiomValences(read, first, lower, PATTERN_IDIOMS.get(id) as RegExp, valences);
     // A complaint pattern counts like a strongly negative word in the rule layer.
-    valences.push({ v, contrastIndex: contrasts });
+    valences.push({ v, contrastIndex: contrasts, at: -1 });
   }
   add(features, 's:wink', winkScore);
   // Contrast: what precedes the last "but" counts half, what follows it half as much again.

@@ -240,6 +240,29 @@ describe('analyzer rules, with small written examples', () => {
     expect(serviceDown.test('calm down, it works fine')).toBe(false);
   });
 
+  it('reads idioms as they are meant, not word by word', () => {
+    // Before the idioms, in order: −0.79, +0.47, +0.62, −0.05, −0.93, +0.93, +0.39, +0.30.
+    expect(label("I can't recommend Acme enough")).toBe('positive');
+    expect(label('Acme could not be worse')).toBe('negative');
+    expect(label('Acme could be better')).toBe('negative');
+    expect(label('Nothing beats Acme')).toBe('positive');
+    expect(label('Acme is fire 🔥🔥')).toBe('positive');
+    expect(label('Huge L for Acme with this update')).toBe('negative');
+    expect(label("Acme's app keeps logging me out")).toBe('negative');
+    // The idiom's words lose their own valence: "good" no longer makes this praise.
+    expect(analyzer.analyze('Acme used to be good').label).not.toBe('positive');
+    const fire = analyzer.analyze('Acme is fire').reasons.map((r) => r.text);
+    expect(fire).toContain('praise idiom');
+    // Not idioms: a fire alarm, a price in the middle of the month, a recommendation withheld.
+    const praise = PATTERNS.find((p) => p.id === 'praise-idiom')!.re;
+    const complaint = PATTERNS.find((p) => p.id === 'complaint-idiom')!.re;
+    expect(praise.test('the store was closed, there was a fire alarm')).toBe(false);
+    expect(praise.test("i can't recommend it")).toBe(false);
+    expect(complaint.test('prices drop mid-march')).toBe(false);
+    expect(complaint.test("couldn't be better")).toBe(false);
+    expect(praise.test("couldn't be better")).toBe(true);
+  });
+
   it('knows product and service words the VADER lexicon lacks', () => {
     // Before the domain words, the first two scored −0.04 (neutral) and +0.38 (positive).
     expect(label('The billing page is a nightmare.')).toBe('negative');
