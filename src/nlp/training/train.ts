@@ -10,6 +10,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { askedOf } from '../asks.ts';
 import { withDomainWords } from '../domain-lexicon.ts';
+import { withEmoji } from '../emoji-lexicon.ts';
 import { type FeatureContext, type Features, PATTERNS, textFeatures } from '../features.ts';
 import { IDENTITY_TERMS } from '../identity-terms.ts';
 import { loadModel, type ModelFile, sigmoid } from '../model.ts';
@@ -144,6 +145,14 @@ export function featurise(
     }
   }
   return examples;
+}
+
+/**
+ * The lexicon the model is trained and scored with: VADER's, the product and service words it lacks
+ * (domain-lexicon.ts) and emoji valences (emoji-lexicon.ts).
+ */
+export function trainingLexicon(): Map<string, number> {
+  return withEmoji(withDomainWords(readVaderLexicon()), newWinkInstance(['sbd', 'negation', 'sentiment']));
 }
 
 /** The VADER lexicon (word<TAB>mean valence<TAB>…), from the vader-sentiment package. */
@@ -315,7 +324,7 @@ async function main() {
     process.exit(1);
   }
   const sets = loadSentimentSets();
-  const lexicon = withDomainWords(readVaderLexicon());
+  const lexicon = trainingLexicon();
   const names = namesOf(sets, lexicon);
   const started = performance.now();
   const examples = featurise(sets, trainingContext(sets, lexicon, names));
