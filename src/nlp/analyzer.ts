@@ -6,7 +6,6 @@
  */
 import { readFileSync } from 'node:fs';
 import type { SentimentLabel } from '../types.ts';
-import { askedOf } from './asks.ts';
 import {
   contrastClauses,
   type FeatureContext,
@@ -26,6 +25,7 @@ import {
   type SentimentModel,
   scoreFeatures,
 } from './model.ts';
+import { type PlainKind, plainOf } from './plain.ts';
 import { createReader, type ReadText } from './read.ts';
 import { createThemeExtractor, type Theme } from './themes.ts';
 import { createTouchpointClassifier, type Hit } from './touchpoints.ts';
@@ -53,6 +53,7 @@ export type ReasonKind =
   | 'rating'
   | 'intent'
   | 'asks'
+  | 'news'
   | 'common-words';
 export type SentenceSentiment = { text: string; score: number; reasons: Reason[] };
 export type ThemeHit = { theme: string; score: number };
@@ -127,16 +128,19 @@ export function underVerdict(score: number): number {
   return Math.min(score, VERDICT_SCORE);
 }
 
-/** Why a sentence that asks for information (asks.ts) scores 0: the question, as written. */
-function asksReason(read: ReadText, k: number, effect: number): Reason {
+/**
+ * Why a plain statement (plain.ts: a question that asks for information, news about the brand)
+ * scores 0: the sentence, as written.
+ */
+function plainReason(read: ReadText, k: number, kind: PlainKind, effect: number): Reason {
   const text = (read.sentences[k]?.text ?? '').trim();
   return {
-    kind: 'asks',
-    text: text.length > ASKS_REASON_CHARS ? `${text.slice(0, ASKS_REASON_CHARS - 1)}…` : text,
+    kind,
+    text: text.length > PLAIN_REASON_CHARS ? `${text.slice(0, PLAIN_REASON_CHARS - 1)}…` : text,
     effect: round(effect),
   };
 }
-const ASKS_REASON_CHARS = 80;
+const PLAIN_REASON_CHARS = 80;
 
 function round(value: number): number {
   return Math.round(value * 1000) / 1000;
@@ -353,7 +357,7 @@ export function createAnalyzer(options: AnalyzerOptions = {}): Analyzer {
     const spans = textFeatures(read, textContext, true);
     const scored = scoreFeatures(sentimentModel, spans.document, REASONS_PER_SPAN, isCommon);
     let reasons = reasonsOf(scored, REASONS_PER_SPAN);
-    const asked = askedOf(read, spans, textContext, unscored);
+    const plain = plainOf(read, spans, textContext, unscored);
     const { touchpoints, intents, verdict } = classifier.classify(read, { brandTerms: ignore });
     /** A span's score under the verdict, its reason put first where the verdict lowered it. */
     const held = (from: number, reasons: Reason[]): number => {
@@ -372,8 +376,9 @@ export function createAnalyzer(options: AnalyzerOptions = {}): Analyzer {
       const sentence = single ? scored : scoreFeatures(sentimentModel, features, REASONS_PER_SPAN, isCommon);
       const own = single ? [...reasons] : reasonsOf(sentence, REASONS_PER_SPAN);
       let score = sentence.score;
-      if (asked?.asking.includes(k)) {
-        own.unshift(asksReason(read, k, -score));
+      const kind = plain?.plain.find((p) => p.k === k)?.kind;
+      if (kind) {
+        own.unshift(plainReason(read, k, kind, -score));
         score = 0;
       }
       if (verdict?.sentences.includes(k)) score = held(score, own);
@@ -386,13 +391,14 @@ export function createAnalyzer(options: AnalyzerOptions = {}): Analyzer {
       textContext,
       spans.patterns,
     );
-    // A text that asks scores what the rest of it says: nothing, when it only asks.
+    // A text with plain statements scores what the rest of it says: nothing, when it has no rest.
     let said = scored.score;
-    if (asked) {
-      const rest = asked.rest && scoreFeatures(sentimentModel, asked.rest, REASONS_PER_SPAN, isCommon);
+    if (plain) {
+      const rest = plain.rest && scoreFeatures(sentimentModel, plain.rest, REASONS_PER_SPAN, isCommon);
       said = rest ? rest.score : 0;
+      const first = plain.plain[0] ?? { k: 0, kind: 'asks' };
       reasons = [
-        asksReason(read, asked.asking[0] ?? 0, said - scored.score),
+        plainReason(read, first.k, first.kind, said - scored.score),
         ...(rest ? reasonsOf(rest, REASONS_PER_SPAN) : reasons),
       ];
     }

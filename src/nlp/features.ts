@@ -665,7 +665,7 @@ export function textFeatures(read: ReadText, context: FeatureContext, withSenten
 
 /**
  * The features of a part of a text, from the first of `sentences` to the last (with any between them),
- * as `textFeatures` gives a whole text's: what a text says besides its questions (asks.ts).
+ * as `textFeatures` gives a whole text's: what a text says besides its plain statements (plain.ts).
  */
 export function partFeatures(
   read: ReadText,

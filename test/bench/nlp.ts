@@ -206,7 +206,7 @@ console.log(
 const asking = examples.filter((e) => e.rest !== undefined);
 const onlyAsking = asking.filter((e) => e.rest === null);
 console.log(
-  `- questions asking for information ("how do I…", "is there a way…"; src/nlp/asks.ts) score what the rest of the text says, 0 when a text only asks: ${asking.length} texts ask, ${onlyAsking.length} only ask (${onlyAsking.filter((e) => e.binary === 0).length} of those rated negative).`,
+  `- questions asking for information ("how do I…", "is there a way…"; src/nlp/plain.ts) score what the rest of the text says, 0 when a text only asks: ${asking.length} texts ask, ${onlyAsking.length} only ask (${onlyAsking.filter((e) => e.binary === 0).length} of those rated negative).`,
 );
 console.log('');
 

@@ -8,12 +8,12 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { askedOf } from '../asks.ts';
 import { withDomainWords } from '../domain-lexicon.ts';
 import { withEmoji } from '../emoji-lexicon.ts';
 import { type FeatureContext, type Features, PATTERNS, textFeatures } from '../features.ts';
 import { IDENTITY_TERMS } from '../identity-terms.ts';
 import { loadModel, type ModelFile, sigmoid } from '../model.ts';
+import { plainOf } from '../plain.ts';
 import { createReader } from '../read.ts';
 import { newWinkInstance, winkScoresWord } from '../wink.ts';
 import { hasSentimentData, type LabelledItem, loadSentimentSets, SENTIMENT_DIR } from './datasets.ts';
@@ -27,7 +27,7 @@ export type Example = {
   weight: number;
   binary: 0 | 1;
   /**
-   * Where the text asks for information (asks.ts), what the rest of it says, which the analyzer
+   * Where the text asks for information (plain.ts), what the rest of it says, which the analyzer
    * scores instead (null: it only asks, and scores 0). Training reads `features`.
    */
   rest?: Features | null;
@@ -129,13 +129,13 @@ export function featurise(
       const read = reader.read(item.text);
       const asks = read.lower.includes('?');
       const spans = textFeatures(read, context, asks);
-      const asked = asks ? askedOf(read, spans, context) : undefined;
+      const plain = asks ? plainOf(read, spans, context) : undefined;
       const binary = item.label === 'positive' ? 1 : 0;
       const neutral = item.rating !== undefined && Math.abs(item.rating) < NEUTRAL_RATING;
       examples.push({
         set: set.name,
         features: spans.document,
-        ...(asked ? { rest: asked.rest } : {}),
+        ...(plain ? { rest: plain.rest } : {}),
         // Near-neutral texts can pull scores towards 0 (fewer false alarms); measured, it cost more
         // binary accuracy than it bought (see NEUTRAL_WEIGHT), so by default they train as labelled.
         y: neutral && NEUTRAL_WEIGHT > 0 ? 0.5 : binary,

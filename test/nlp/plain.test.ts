@@ -80,3 +80,54 @@ describe('questions that ask for information', () => {
     expect(result.intents.map((i) => i.id)).toContain('help');
   });
 });
+
+describe('news about the brand', () => {
+  const analyzer = testAnalyzer();
+  const acme = (text: string) => analyzer.analyze(text, { ignoreWords: ['Acme'] });
+
+  it('scores 0, neutral, with the sentence as the reason', () => {
+    // The model alone: −0.23, −0.29, +0.26, +0.61, −0.17 and +0.49.
+    for (const text of [
+      'Acme acquired Globex for $2 billion.',
+      'Acme changed its logo.',
+      'Acme has moved its headquarters to Austin.',
+      'Acme updated its privacy policy today.',
+      "Acme's new ad campaign starts on Monday.",
+      'Acme is closing its Leeds store.',
+      'BREAKING: Acme CEO Jane Doe announced a new plan.',
+      'Acme is set to release the Pro 2 on March 3.',
+    ]) {
+      const result = acme(text);
+      expect(result.score, text).toBe(0);
+      expect(result.label, text).toBe('neutral');
+      expect(result.reasons[0], text).toMatchObject({ kind: 'news', text });
+    }
+  });
+
+  it('leaves news that carries a judgement, and first-person posts, to the model', () => {
+    for (const text of [
+      'Acme is recalling 10,000 kettles over a wiring fault.',
+      'Acme raised prices on its basic plan from $10 to $12.',
+      "Acme updated the app again and now I can't log in.",
+      'Acme changed my plan without asking.',
+      'I ordered an Acme blender yesterday.',
+    ]) {
+      expect(
+        acme(text).reasons.some((r) => r.kind === 'news'),
+        text,
+      ).toBe(false);
+    }
+    expect(acme('Acme is recalling 10,000 kettles over a wiring fault.').label).toBe('negative');
+  });
+
+  it('needs the brand: without brand terms nothing announces', () => {
+    const result = analyzer.analyze('Acme acquired Globex for $2 billion.');
+    expect(result.reasons.some((r) => r.kind === 'news')).toBe(false);
+  });
+
+  it('scores a text by what the rest of it says', () => {
+    const result = acme('Acme launched the Pro 2 today. It looks amazing!');
+    expect(result.sentences[0]!.score).toBe(0);
+    expect(result.label).toBe('positive');
+  });
+});

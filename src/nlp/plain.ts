@@ -1,0 +1,345 @@
+/**
+ * Plain statements, which say nothing for or against anyone: questions that ask for information and
+ * news about a brand. The model learned from reviews, where questions are mostly rhetorical ("Who in
+ * their right mind is gonna buy this battery?", "So what's the point?") and every sentence is an
+ * opinion; it scored "How do I reset my Acme password?" −0.78, "Does Acme offer student discounts?"
+ * −0.63, "Acme acquired Globex for $2 billion." −0.23 and "Acme changed its logo." −0.29: each a
+ * negative-mention alert for support to dismiss.
+ *
+ * A sentence **asks** when it is a question that opens with one of `FRAMES` (after a greeting, an
+ * @mention or the brand's name: "Hey Acme, is the blue one back in stock?"). It **announces** when,
+ * with brand terms given, it opens with the brand ("Acme", "Acme's new ad campaign", "BREAKING: Acme
+ * CEO Jane Doe") and a verb of corporate news (`NEWS_VERBS`: launched, announced, is opening, will
+ * release, acquired, has moved…). Either way it must hold no sentiment evidence: no word, emoji or
+ * pattern with a valence, no negation ("Is there no way to…"), no word of rhetoric ("Do you even test
+ * this?", "Is it just me or…", "updated the app again") and no word of a problem ("Is Acme down?").
+ * "Why…" and "When will…" never ask here: they are how people chase a problem. The question frames
+ * are few on purpose: on the public labelled sets, where questions are mostly rhetorical, 72 of
+ * 26,320 texts hold a question with one of them; no brand is named there, so none announces.
+ */
+import { type AnalysedSpans, type FeatureContext, type Features, partFeatures } from './features.ts';
+import type { ReadText } from './read.ts';
+
+type Slot = ReadonlySet<string>;
+
+/** Who or what a question is about: "do *you*", "does *the* app", "can *I*", or a brand's word. */
+const ABOUT =
+  'i|we|you|u|one|someone|somebody|anyone|anybody|it|this|that|these|those|the|my|your|our|they|there|a|an';
+
+/** Openings of a question that asks, as slots of wink normal forms ("what's" reads "what" "is"). */
+const FRAMES: ReadonlyArray<readonly Slot[]> = [
+  'how do|does|can|should|would|will i|we|you|u|one|someone|anyone|it|this|that|the|my|your',
+  'how to',
+  'how much|many|long|often|far|soon',
+  'where do|can|should|would|will i|we|you|one',
+  'where is|are the|your',
+  'who do|can|should|would i|we',
+  'who is|are the|your',
+  'what time|day|days|hours|size|sizes|version|colour|color|model|models|plan|plans|options|kind|type|sort|format|payment|address|email|number',
+  'what is|are the|your best|difference|differences|price|prices|cost|hours|options|plans|policy|process|status|address|number|email|deadline|limit|name',
+  'what do|should|can i|we|you need|use|recommend|choose|pick|get|buy|bring|do',
+  'which',
+  'is|are there a|an|any',
+  'is it possible|ok|okay|safe|normal|true',
+  'any way|chance|idea|ideas|tips|recommendations|suggestions|advice|plans|news',
+  `do|does|can|could|will|would|should|may|is|are|was|were|has|have ${ABOUT}`,
+].map((frame) => frame.split(' ').map((slot) => new Set(slot.split('|'))));
+
+/** Words before the question proper: greetings, "quick question:", "just wondering,". */
+const OPENERS = new Set([
+  'hi',
+  'hey',
+  'hello',
+  'hiya',
+  'yo',
+  'ok',
+  'okay',
+  'so',
+  'also',
+  'and',
+  'quick',
+  'question',
+  'just',
+  'wondering',
+  'please',
+  'pls',
+  'guys',
+  'team',
+  'folks',
+  'everyone',
+  'all',
+  'there',
+  'dear',
+  'support',
+]);
+
+/** Words that make a question rhetorical, or a complaint in the form of one. */
+const RHETORIC = new Set([
+  'even',
+  'ever',
+  'really',
+  'seriously',
+  'honestly',
+  'actually',
+  'kidding',
+  'joking',
+  'serious',
+  'believe',
+  'again',
+  'anymore',
+  'else',
+  'already',
+  'supposed',
+  'bother',
+  'possibly',
+  'hell',
+  'heck',
+  'point',
+  'wrong',
+  'anything', // "Can Acme get anything right?"
+  'ask', // "Is it too much to ask…"
+]);
+
+/** Words of a problem: "Is Acme down?", "Has anyone else been charged twice?" report one as they ask. */
+const PROBLEMS = new Set([
+  'down',
+  'outage',
+  'offline',
+  'broken',
+  'broke',
+  'crash',
+  'crashing',
+  'crashed',
+  'crashes',
+  'freezing',
+  'frozen',
+  'failed',
+  'failing',
+  'declined',
+  'error',
+  'errors',
+  'bug',
+  'bugs',
+  'glitch',
+  'charged',
+  'overcharged',
+  'refund',
+  'late',
+  'delayed',
+  'missing',
+  'lost',
+  'stuck',
+  'locked',
+  'hacked',
+  'scam',
+  'damaged',
+  'cancelled',
+  'canceled',
+]);
+
+const NEGATIONS = new Set(['not', 'no', 'never', 'nobody', 'nothing', 'none', 'nor', 'without']);
+
+function isBrand(normal: string, unscored: ReadonlySet<string> | undefined): boolean {
+  return unscored?.has(normal.replace(/^[@#]/, '')) === true;
+}
+
+/** The first token of `first..last` after a greeting, an @mention or the brand's name ("Hey @acme,"). */
+function afterOpeners(read: ReadText, first: number, last: number, unscored?: ReadonlySet<string>): number {
+  const { normals, types } = read;
+  let at = first;
+  while (at <= last) {
+    const normal = normals[at] as string;
+    if (
+      types[at] === 'punctuation' ||
+      types[at] === 'mention' ||
+      OPENERS.has(normal) ||
+      isBrand(normal, unscored)
+    ) {
+      at++;
+    } else break;
+  }
+  return at;
+}
+
+/** Whether a span's features hold sentiment evidence: a word, emoji or pattern with a valence. */
+function hasEvidence(features: Features): boolean {
+  return features.has('x:lexpos') || features.has('x:lexneg');
+}
+
+/** Whether the sentence `first..last` carries anything that makes a plain statement an opinion. */
+function judges(read: ReadText, first: number, last: number, features: Features): boolean {
+  if (hasEvidence(features)) return true;
+  const { normals } = read;
+  for (let i = first; i <= last; i++) {
+    const normal = normals[i] as string;
+    if (NEGATIONS.has(normal) || RHETORIC.has(normal) || PROBLEMS.has(normal)) return true;
+    // "Is it just me or…"
+    if (normal === 'me' && normals[i - 1] === 'just') return true;
+  }
+  return false;
+}
+
+/**
+ * Whether the tokens `first..last` (a sentence) are a question asking for information (see the
+ * module's comment; `features` are the sentence's own). `unscored`: the brands' words, which may
+ * open the question ("Acme, do you…") or stand for its subject ("does Acme ship…").
+ */
+function asksForInformation(
+  read: ReadText,
+  first: number,
+  last: number,
+  features: Features,
+  unscored?: ReadonlySet<string>,
+): boolean {
+  if (!features.has('x:question') || judges(read, first, last, features)) return false;
+  const { normals } = read;
+  const brand = (normal: string) => isBrand(normal, unscored);
+  const at = afterOpeners(read, first, last, unscored);
+  return FRAMES.some((frame) =>
+    frame.every((slot, k) => {
+      const normal = normals[at + k];
+      return at + k <= last && normal !== undefined && (slot.has(normal) || (k > 0 && brand(normal)));
+    }),
+  );
+}
+
+/** Lemmas of the verbs of corporate news. */
+const NEWS_VERBS = new Set([
+  'launch',
+  'announce',
+  'release',
+  'unveil',
+  'introduce',
+  'debut',
+  'roll',
+  'open',
+  'close',
+  'acquire',
+  'buy',
+  'merge',
+  'partner',
+  'team',
+  'hire',
+  'appoint',
+  'name',
+  'report',
+  'raise',
+  'expand',
+  'move',
+  'relocate',
+  'update',
+  'change',
+  'rebrand',
+  'sponsor',
+  'sign',
+  'file',
+  'list',
+  'start',
+  'begin',
+  'end',
+  'discontinue',
+  'publish',
+  'reveal',
+  'confirm',
+  'schedule',
+  'host',
+  'invest',
+  'build',
+  'test',
+  'pilot',
+  'join',
+]);
+/** Words between the brand and its verb: "is set to", "has officially", "plans to", "will soon". */
+const AUXILIARIES = new Set([
+  'is',
+  'was',
+  'are',
+  'were',
+  'be',
+  'been',
+  'has',
+  'have',
+  'had',
+  'will',
+  'would',
+  'just',
+  'officially',
+  'finally',
+  'now',
+  'today',
+  'reportedly',
+  'also',
+  'quietly',
+  'soon',
+  'already',
+  'recently',
+  'set',
+  'to',
+  'plans',
+  'plan',
+  'planning',
+  'going',
+  'expected',
+  'about',
+]);
+/** What a headline may open with: "BREAKING:", "Just in:", "Update:". */
+const HEADLINE_OPENERS = new Set(['breaking', 'news', 'update', 'exclusive', 'report', 'just', 'in']);
+/** What may stand between a brand and its verb ("Acme's new ad campaign", "Acme CEO Jane Doe"). */
+const SUBJECT_TAGS = new Set(['NOUN', 'PROPN', 'ADJ', 'NUM', 'PART']);
+
+/** Whether the sentence `first..last` is news about the brand (see the module's comment). */
+function announces(
+  read: ReadText,
+  first: number,
+  last: number,
+  features: Features,
+  unscored: ReadonlySet<string> | undefined,
+): boolean {
+  if (unscored === undefined || features.has('x:question') || judges(read, first, last, features))
+    return false;
+  const { normals, lemmas, pos, types } = read;
+  let at = first;
+  while (at <= last && (types[at] === 'punctuation' || HEADLINE_OPENERS.has(normals[at] as string))) at++;
+  const subject = at;
+  while (at <= last && isBrand(normals[at] as string, unscored)) at++;
+  if (at === subject) return false;
+  // "Acme's new ad campaign starts", "Acme CEO Jane Doe announced": up to four words of the subject.
+  for (let taken = 0; at <= last && taken < 4 && SUBJECT_TAGS.has(pos[at] as string); taken++) at++;
+  for (let taken = 0; at <= last && taken < 4 && AUXILIARIES.has(normals[at] as string); taken++) at++;
+  return at <= last && pos[at] === 'VERB' && NEWS_VERBS.has(lemmas[at] as string);
+}
+
+export type PlainKind = 'asks' | 'news';
+
+/**
+ * A text's plain statements (`plain`: indexes of `read.sentences`, with what they are) and the
+ * features of the rest of it (`rest`: from its first sentence that says something else to its last;
+ * null when it only asks, announces or greets). Undefined when no sentence is plain.
+ */
+export type Plain = { plain: Array<{ k: number; kind: PlainKind }>; rest: Features | null };
+
+export function plainOf(
+  read: ReadText,
+  spans: AnalysedSpans,
+  context: FeatureContext,
+  unscored?: ReadonlySet<string>,
+): Plain | undefined {
+  const plain: Plain['plain'] = [];
+  read.sentences.forEach((sentence, k) => {
+    const features = spans.sentences[k];
+    if (!features) return;
+    if (asksForInformation(read, sentence.first, sentence.last, features, unscored)) {
+      plain.push({ k, kind: 'asks' });
+    } else if (announces(read, sentence.first, sentence.last, features, unscored)) {
+      plain.push({ k, kind: 'news' });
+    }
+  });
+  if (plain.length === 0) return undefined;
+  // A greeting on its own ("Hi Acme.") says no more than the question.
+  const rest = read.sentences.filter(
+    (sentence, k) =>
+      !plain.some((p) => p.k === k) &&
+      afterOpeners(read, sentence.first, sentence.last, unscored) <= sentence.last,
+  );
+  return { plain, rest: rest.length === 0 ? null : partFeatures(read, rest, context, spans.patterns) };
+}
