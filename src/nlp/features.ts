@@ -106,7 +106,7 @@ export const PATTERNS: readonly Pattern[] = [
   {
     // "it says delivered but it's not here", "never arrived", "still hasn't shown up", "lost my parcel".
     id: 'not-delivered',
-    re: /(?:\bnever|\bnot|n['’]t|\bstill\s+not|\byet\s+to)\s+(?:arrived?|received?|been\s+delivered|delivered|shown\s+up|showed\s+up|turned\s+up)\b|\b(?:says|said|shows|showed|marked(?:\s+as)?)\s+(?:it\s+was\s+)?delivered\b|\bwhere\s+is\s+my\s+(?:order|package|parcel|delivery)\b|\b(?:lost|missing)\s+(?:my\s+|our\s+|the\s+)?(?:package|parcel|order|delivery)\b/,
+    re: /(?:\bnever|\bnot|n['’]t|\bstill\s+not|\byet\s+to)\s+(?:arrived?|received?|been\s+delivered|delivered|shown\s+up|showed\s+up|turned\s+up)\b|\b(?:says|said|shows|showed|marked(?:\s+as)?)\s+(?:it\s+was\s+)?delivered\b|\bwhere\s+is\s+my\s+(?:order|package|parcel|delivery)\b|\b(?:lost|missing)\s+(?:my\s+|our\s+|the\s+)?(?:package|parcel|order|delivery)\b|\bleft\s+(?:my|the|our)\s+(?:package|parcel|delivery|order|box)\s+(?:in\s+the\s+(?:rain|street|road|bin|gutter|bushes|hedge|snow)|on\s+the\s+(?:street|road|pavement|sidewalk|curb|kerb))\b/,
     valence: -2.0,
   },
   {
@@ -119,6 +119,24 @@ export const PATTERNS: readonly Pattern[] = [
     // "my order is late again", "arrived three days late", "third delay this month".
     id: 'late',
     re: /\b(?:late\s+again|(?:arrived|came|showed\s+up|delivered|shipped)\s+late|(?:days?|weeks?|hours?)\s+late|always\s+late|late\s+(?:delivery|deliveries|order|parcel|package|flight|shipment)|delayed\s+(?:again|delivery|order|flight|shipment|parcel|package)|(?:another|second|third|fourth)\s+delay(?:ed)?)\b/,
+    valence: -2.0,
+  },
+  {
+    // "sent me the wrong size", "got a used item instead of a new one", "received a damaged box".
+    id: 'wrong-item',
+    re: /\b(?:(?:sent|send|sends|got|received|delivered|shipped)\s+(?:me\s+|us\s+)?(?:a|an|the|my)\s+(?:used|wrong|different|damaged|opened|refurbished|second[-\s]hand|dented|expired|fake|counterfeit)|instead\s+of\s+(?:the\s+one|what)\s+(?:i|we)\s+(?:ordered|paid\s+for|bought))\b/,
+    valence: -2.0,
+  },
+  {
+    // "the battery barely lasts 3 hours", "hardly works", "barely usable".
+    id: 'barely-works',
+    re: /\b(?:barely|hardly)\s+(?:works?|worked|lasts?|lasted|holds?|charges?|fits?|functions?|usable|runs?|loads?|connects?)\b/,
+    valence: -2.0,
+  },
+  {
+    // "the chat agent disconnected on me", "hung up on me", "cut me off", "removed the feature I use".
+    id: 'cut-off',
+    re: /\b(?:(?:disconnected|hung\s+up|hangs\s+up|logged\s+off)\s+on\s+(?:me|us)|cut\s+(?:me|us)\s+off|(?:removed|took\s+away|got\s+rid\s+of|killed|dropped)\s+(?:the\s+|a\s+|my\s+|our\s+|their\s+|its\s+)?(?:\w+\s+){0,2}(?:feature|option|button|setting|ability|integration))\b/,
     valence: -2.0,
   },
   { id: 'return-it', re: /\b(?:return(?:ed|ing)?\s+(?:it|this|them)|sent\s+it\s+back)\b/, valence: -2.0 },

@@ -240,6 +240,17 @@ describe('analyzer rules, with small written examples', () => {
     expect(serviceDown.test('calm down, it works fine')).toBe(false);
   });
 
+  it('catches wrong items, things that barely work, being cut off, parcels left out', () => {
+    // Before these patterns: +0.23, −0.005 (neutral), +0.53 and +0.20.
+    expect(label('Got a used item instead of a new one from Acme')).toBe('negative');
+    expect(label('The Acme battery barely lasts 3 hours')).toBe('negative');
+    expect(label("Acme's chat agent just disconnected on me")).toBe('negative');
+    expect(label("Acme's delivery driver left my parcel in the street")).toBe('negative');
+    const cutOff = PATTERNS.find((p) => p.id === 'cut-off')!.re;
+    expect(cutOff.test('the new update removed the dark mode setting')).toBe(true);
+    expect(cutOff.test('they removed the stain easily')).toBe(false);
+  });
+
   it('reads idioms as they are meant, not word by word', () => {
     // Before the idioms, in order: −0.79, +0.47, +0.62, −0.05, −0.93, +0.93, +0.39, +0.30.
     expect(label("I can't recommend Acme enough")).toBe('positive');
