@@ -185,11 +185,6 @@ export const PATTERNS: readonly Pattern[] = [
   },
 ];
 
-/** The idioms among the patterns, by id. */
-const PATTERN_IDIOMS: ReadonlyMap<string, RegExp> = new Map(
-  PATTERNS.filter((p) => p.idiom).map((p) => [p.id, p.re]),
-);
-
 /** Drops the valences of the words an idiom's first match in the span covers. */
 function dropIdiomValences(
   read: ReadText,
@@ -544,7 +539,7 @@ export function spanFeatures(
   const matched = resolved ? found.filter(({ id }) => !PUT_RIGHT.has(id)) : found;
   // "Love how…" is sarcastic where the span complains ("love how they charge me twice").
   const complains = matched.some(({ id, valence }) => valence < 0 && !SARCASM.has(id));
-  for (const { id, valence: v } of matched) {
+  for (const { id, valence: v, re, idiom } of matched) {
     if (id === 'sarcastic-praise' && !complains) continue;
     add(features, `p:${id}`);
     if (SARCASM.has(id)) {
@@ -554,8 +549,7 @@ export function spanFeatures(
         if (entry && entry.v > 0) entry.v = 0;
       }
     }
-    if (PATTERN_IDIOMS.has(id))
-      dropIdiomValences(read, first, lower, PATTERN_IDIOMS.get(id) as RegExp, valences);
+    if (idiom) dropIdiomValences(read, first, lower, re, valences);
     // A complaint pattern counts like a strongly negative word in the rule layer.
     valences.push({ v, contrastIndex: contrasts, at: -1 });
   }

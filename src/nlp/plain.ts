@@ -295,8 +295,7 @@ function announces(
   features: Features,
   unscored: ReadonlySet<string> | undefined,
 ): boolean {
-  if (unscored === undefined || features.has('x:question') || judges(read, first, last, features))
-    return false;
+  if (unscored === undefined || features.has('x:question')) return false;
   const { normals, lemmas, pos, types } = read;
   let at = first;
   while (at <= last && (types[at] === 'punctuation' || HEADLINE_OPENERS.has(normals[at] as string))) at++;
@@ -306,7 +305,9 @@ function announces(
   // "Acme's new ad campaign starts", "Acme CEO Jane Doe announced": up to four words of the subject.
   for (let taken = 0; at <= last && taken < 4 && SUBJECT_TAGS.has(pos[at] as string); taken++) at++;
   for (let taken = 0; at <= last && taken < 4 && AUXILIARIES.has(normals[at] as string); taken++) at++;
-  return at <= last && pos[at] === 'VERB' && NEWS_VERBS.has(lemmas[at] as string);
+  const opensWithNews = at <= last && pos[at] === 'VERB' && NEWS_VERBS.has(lemmas[at] as string);
+  // The whole sentence is read for a judgement only where its opening is news.
+  return opensWithNews && !judges(read, first, last, features);
 }
 
 export type PlainKind = 'asks' | 'news';
