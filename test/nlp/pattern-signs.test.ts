@@ -3,9 +3,11 @@
  * features' weights keep their pattern's sign, in training and in the shipped model. Unconstrained,
  * seven complaint patterns had learned positive weights ("cancel-switch" +0.38), shown as reasons.
  */
+
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SHIPPED_MODEL } from '../../src/nlp/analyzer.ts';
-import { PATTERNS } from '../../src/nlp/features.ts';
+import { PATTERNS, patternsOf } from '../../src/nlp/features.ts';
 import { type Example, PATTERN_SIGNS, trainLogistic } from '../../src/nlp/training/train.ts';
 import { testAnalyzer } from '../helpers/deps.ts';
 
@@ -70,3 +72,54 @@ describe('pattern weights keep their sign', () => {
     }
   });
 });
+
+describe('patternsOf', () => {
+  // One alternation of every pattern screens a text before each is tried: it must keep exactly the
+  // patterns that trying each one finds. Texts are made of phrases each pattern matches (generated
+  // from its expression, less its word boundaries and lookarounds, which fast-check cannot generate)
+  // and the patterns' own words, so most match one pattern or several.
+  const screened = PATTERNS.filter((p) => !p.re.source.includes('(?<'));
+  const phrases = screened.map((p) => fc.stringMatching(new RegExp(`^${withoutAssertions(p.re.source)}$`)));
+  const words = [...new Set(PATTERNS.flatMap((p) => p.re.source.match(/[a-z']{2,}/g) ?? []))];
+  const text = fc
+    .array(fc.oneof(...phrases, fc.constantFrom(...words, 'my', 'the', 'acme', '3', '.', ',')), {
+      maxLength: 6,
+    })
+    .map((parts) => parts.join(' '));
+  const tryEach = (lower: string) => PATTERNS.filter((p) => p.re.source.includes('(?<') || p.re.test(lower));
+
+  it('finds what trying each pattern finds', () => {
+    fc.assert(
+      fc.property(text, (lower) => {
+        expect(patternsOf(lower)).toEqual(tryEach(lower));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('is tried on texts that match every pattern (the property is not vacuous)', () => {
+    const samples = fc.sample(text, { numRuns: 3000, seed: 42 });
+    for (const pattern of screened) {
+      expect(
+        samples.some((lower) => pattern.re.test(lower)),
+        pattern.id,
+      ).toBe(true);
+    }
+  });
+});
+
+/** A regular expression's source without `\\b` and lookarounds (balanced parentheses). */
+function withoutAssertions(source: string): string {
+  let out = source.replaceAll('\\b', '');
+  for (let at = out.search(/\(\?<?[!=]/); at >= 0; at = out.search(/\(\?<?[!=]/)) {
+    let depth = 0;
+    let end = at;
+    for (; end < out.length; end++) {
+      if (out[end] === '\\') end++;
+      else if (out[end] === '(') depth++;
+      else if (out[end] === ')' && --depth === 0) break;
+    }
+    out = out.slice(0, at) + out.slice(end + 1);
+  }
+  return out;
+}
