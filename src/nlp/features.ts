@@ -477,6 +477,11 @@ export function spanFeatures(
     }
     if (type === 'hashtag') social++;
     if (NEGATIONS.has(normal)) {
+      // An idiom's negation ("couldn't be happier", "nothing beats") negates nothing: no scope, no feature.
+      if (read.inIdiom[i]) {
+        previous = null;
+        continue;
+      }
       sinceNegation = 0;
       previous = normal;
       continue;

@@ -13,6 +13,7 @@
  * sentence once lowercased). Both halves keep wink's score of the whole.
  */
 import type { ItemSentence, ItsFunction, WinkMethods } from 'wink-nlp';
+import { PATTERNS } from './features.ts';
 import { WORDS_WITHOUT_SENTIMENT } from './news-words.ts';
 import { foldPlural, lowerCaseInPlace, newWinkInstance, type WinkPipeStep, winkScoresWord } from './wink.ts';
 
@@ -47,6 +48,11 @@ export type ReadText = {
   lemmas: string[];
   /** Inside a negation's scope (wink's flag, which runs to the end of the clause). */
   negated: boolean[];
+  /**
+   * Inside an idiom (features.ts): its words mean what the idiom means, so they carry no valence of
+   * their own and its negation ("couldn't be happier", "nothing beats") negates nothing.
+   */
+  inIdiom: boolean[];
   stop: boolean[];
   /** Singular of plural nouns, by ending only (`foldPlural`); other tokens' normal. */
   folded: string[];
@@ -75,6 +81,11 @@ export type Reader = {
 export const READS_PER_INSTANCE = 20_000;
 const PIPE: WinkPipeStep[] = ['sbd', 'negation', 'sentiment', 'pos'];
 const SENTENCE_END = new Set(['.', '!', '?', '…', '...', '!!', '??', '?!', '!?']);
+/**
+ * Idioms (features.ts): their words mean what the idiom means, so wink's scores leave them out as
+ * earshot's lexicon does ("used to be good" is no praise, "couldn't be happier" no negated joy).
+ */
+const IDIOMS: readonly RegExp[] = PATTERNS.filter((p) => p.idiom).map((p) => new RegExp(p.re.source, 'g'));
 
 /**
  * A reader owning one wink instance. wink-nlp adds every token it has not seen to its instance's
@@ -169,10 +180,14 @@ export function createReader(options: { readsPerInstance?: number } = {}): Reade
     });
     let winkScore = Number(doc.out(its.sentiment)) || 0;
     const toMask: number[] = [];
-    for (let i = 0; i < n; i += 1) if (masks.has(normals[i] as string)) toMask.push(i);
+    const inIdiom = idiomTokens(lower, starts);
+    for (let i = 0; i < n; i += 1) {
+      const normal = normals[i] as string;
+      if (masks.has(normal) || (inIdiom[i] && scoredByWink(normal))) toMask.push(i);
+    }
     if (toMask.length > 0) {
-      // wink's own lexicon scores some identity terms ("gay", "protestant") and brand names
-      // ("united"): their sentences are scored again with those words masked (identity-terms.ts).
+      // wink's own lexicon scores some identity terms ("gay", "protestant"), brand names ("united")
+      // and idioms' words: their sentences are scored again with those words masked (identity-terms.ts).
       // Letters of the same length keep the tokens in place. Read last: `doc` is not usable after
       // the next read.
       let masked = '';
@@ -226,12 +241,29 @@ export function createReader(options: { readsPerInstance?: number } = {}): Reade
       pos,
       lemmas,
       negated,
+      inIdiom,
       stop,
       folded,
       sentenceOf,
       sentences,
       winkScore,
     };
+  }
+
+  /** Whether each token (by its start offset) is inside a match of an idiom in `lower`. */
+  function idiomTokens(lower: string, starts: readonly number[]): boolean[] {
+    const inside = new Array<boolean>(starts.length).fill(false);
+    for (const re of IDIOMS) {
+      // exec, not matchAll: matchAll copies the expression on every call.
+      re.lastIndex = 0;
+      for (let match = re.exec(lower); match; match = re.exec(lower)) {
+        const to = match.index + match[0].length;
+        starts.forEach((start, i) => {
+          if (start >= match.index && start < to) inside[i] = true;
+        });
+      }
+    }
+    return inside;
   }
 
   function normals(text: string): string[] {

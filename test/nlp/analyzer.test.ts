@@ -260,8 +260,27 @@ describe('analyzer rules, with small written examples', () => {
     expect(label('Acme is fire 🔥🔥')).toBe('positive');
     expect(label('Huge L for Acme with this update')).toBe('negative');
     expect(label("Acme's app keeps logging me out")).toBe('negative');
-    // The idiom's words lose their own valence: "good" no longer makes this praise.
-    expect(analyzer.analyze('Acme used to be good').label).not.toBe('positive');
+    // The idiom's words lose their own valence, in earshot's lexicon and in wink's scores: "good" no
+    // longer makes this praise (neutral +0.02 while wink still scored it), nor "nothing" a negation
+    // (−0.17: "Nothing beats Acme's customer service." negated the service).
+    const acme = { ignoreWords: ['Acme'] };
+    expect(analyzer.analyze('Acme used to be good.', acme).label).toBe('negative');
+    expect(analyzer.analyze("Nothing beats Acme's customer service.", acme).label).toBe('positive');
+    expect(analyzer.analyze('Acme could be better honestly', acme).label).toBe('negative');
+    const read = createReader().read('It used to be good. It is good.');
+    expect(
+      read.inIdiom
+        .map((inside, i) => (inside ? read.values[i] : ''))
+        .join(' ')
+        .trim(),
+    ).toBe('used to be good');
+    expect(read.sentences.map((s) => s.winkScore > 0)).toEqual([false, true]);
+    const nothing = textFeatures(
+      createReader().read('nothing beats the service'),
+      { known: new Set(), lexicon: new Map() },
+      false,
+    ).document;
+    expect([...nothing.keys()].filter((k) => /^[wn]:/.test(k))).toEqual(['w:beats', 'w:the', 'w:service']);
     const fire = analyzer.analyze('Acme is fire').reasons.map((r) => r.text);
     expect(fire).toContain('praise idiom');
     // Not idioms: a fire alarm, a price in the middle of the month, a recommendation withheld.
