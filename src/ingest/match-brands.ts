@@ -6,6 +6,10 @@
  * checked here whatever the upstream claimed.
  */
 
+import { termPattern } from '../nlp/brand-terms.ts';
+
+export { termPattern };
+
 export type BrandTerms = {
   id: number;
   include_terms: string[];
@@ -16,18 +20,6 @@ export type BrandTerms = {
 export type BrandMatch = { brandId: number; terms: string[] };
 export type MatchContext = { author?: string | null; url?: string | null };
 export type BrandMatcher = (text: string, context?: MatchContext) => BrandMatch[];
-
-/** A brand term as a pattern: whole words, case-insensitive unless quoted ("Apple"). */
-export function termPattern(rawTerm: string): RegExp {
-  const trimmed = rawTerm.trim();
-  const exact = trimmed.length > 2 && trimmed.startsWith('"') && trimmed.endsWith('"');
-  const term = exact ? trimmed.slice(1, -1).trim() : trimmed;
-  const escaped = term
-    .split(/\s+/)
-    .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
-    .join('\\s+');
-  return new RegExp(`(?<![\\p{L}\\p{N}_])${escaped}(?![\\p{L}\\p{N}_])`, exact ? 'u' : 'iu');
-}
 
 /** "@Name", "u/name", "name@host" → "name" for comparison; case-insensitive. */
 function authorKey(author: string): string {

@@ -86,7 +86,11 @@ export type AnalyzeOptions = {
 
 export type Analyzer = { analyze: (text: string, options?: AnalyzeOptions) => Analysis };
 
-export type LanguageDetector = (text: string) => { language: string | null; confidence: number };
+/** A text's language; `ignoreTerms`: the brand terms it names, which are no evidence of one. */
+export type LanguageDetector = (
+  text: string,
+  ignoreTerms?: readonly string[],
+) => { language: string | null; confidence: number };
 
 /** The model shipped with earshot (a deployment may fine-tune its own with `earshot train`). */
 export const SHIPPED_MODEL: ModelFile = await readShippedModel();
@@ -335,7 +339,7 @@ export function createAnalyzer(options: AnalyzerOptions = {}): Analyzer {
   function analyze(rawText: string, analyzeOptions: AnalyzeOptions = {}): Analysis {
     const text = rawText.length > MAX_ANALYSED_CHARS ? rawText.slice(0, MAX_ANALYSED_CHARS) : rawText;
     const ignore = [...(analyzeOptions.ignoreWords ?? [])].map((w) => w.replace(/^"|"$/g, ''));
-    const detected = options.detectLanguage?.(text) ?? { language: null, confidence: 0 };
+    const detected = options.detectLanguage?.(text, ignore) ?? { language: null, confidence: 0 };
     if (detected.language !== null && detected.language !== 'en') {
       // Not English: the model, themes and vocabulary are English, so no score rather than a
       // confident wrong one; the language is recorded.

@@ -535,6 +535,47 @@ if (english.length > 0) {
   );
 }
 
+// A mention names its brand, and a name is no evidence of a language: eld reads "Klarna" or
+// "Lufthansa" as one. The English sentences again, each "<brand>: " first, with earshot's detector
+// given the brand's term (as the analyzer gives a mention's brands) and not.
+const BRANDS = ['Acme', 'Klarna', 'Lufthansa', 'Zalando'];
+const brandFalseNonEnglish = { without: 0, with: 0, total: 0 };
+if (english.length > 0) {
+  console.log('## English sentences naming a brand: false non-English rate, brand terms given or not');
+  console.log('');
+  console.log(
+    'Each sentence prefixed "<brand>: "; earshot detectLanguage with the brand\'s term (`ignoreTerms`) or without.',
+  );
+  console.log('');
+  const rows: string[][] = [];
+  for (const brand of BRANDS) {
+    for (const given of [false, true]) {
+      const counts = new Map(BUCKETS.map((b) => [b, { nonEnglish: 0, total: 0 }]));
+      let nonEnglish = 0;
+      for (const text of english) {
+        const language = detectLanguage(`${brand}: ${text}`, given ? [brand] : []).language;
+        const wrong = language !== null && language !== 'en';
+        const c = counts.get(bucket(text))!;
+        c.total++;
+        if (wrong) {
+          c.nonEnglish++;
+          nonEnglish++;
+        }
+      }
+      if (given) brandFalseNonEnglish.with += nonEnglish;
+      else brandFalseNonEnglish.without += nonEnglish;
+      brandFalseNonEnglish.total += given ? english.length : 0;
+      rows.push([
+        brand,
+        given ? 'given' : 'not given',
+        ...BUCKETS.map((b) => frac(counts.get(b)!.nonEnglish, counts.get(b)!.total)),
+        frac(nonEnglish, english.length),
+      ]);
+    }
+  }
+  printTable(['brand', 'terms', ...BUCKETS.map((b) => `non-en ${b}`), 'non-en all'], rows);
+}
+
 // Throughput: every text of both sets, best of ROUNDS, detectors alternating, after a warm-up (the
 // passes above). Load time and memory: importing the module in a fresh process.
 const allTexts = [...samples.map((s) => s.text), ...english];
@@ -597,6 +638,12 @@ console.log(
     `winner=${winner}`,
     `samples=${samples.length}`,
     `english=${english.length}`,
+    ...(brandFalseNonEnglish.total > 0
+      ? [
+          `brand_false_non_en_without_terms=${(brandFalseNonEnglish.without / brandFalseNonEnglish.total).toFixed(4)}`,
+          `brand_false_non_en_with_terms=${(brandFalseNonEnglish.with / brandFalseNonEnglish.total).toFixed(4)}`,
+        ]
+      : []),
     ...[...CANDIDATES, EARSHOT].flatMap((n) => [
       `${key(n)}_acc=${accuracy(n).toFixed(3)}`,
       `${key(n)}_false_non_en=${falseNonEnglish(n).toFixed(4)}`,

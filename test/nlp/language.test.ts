@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { createAnalyzer } from '../../src/nlp/analyzer.ts';
 import {
   createLanguageDetector,
   DEFAULT_LANGUAGE_RULES,
@@ -78,6 +79,24 @@ describe('detectLanguage', () => {
     expect(
       detectLanguage('#acme Der Kundenservice ist eine Katastrophe, ich warte seit Wochen.').language,
     ).toBe('de');
+  });
+
+  it('leaves the brand terms out: a name is no language', () => {
+    // eld alone reads these as Swedish, which would take their sentiment away.
+    expect(detectLanguage('Klarna sucks').language).toBe('sv');
+    expect(detectLanguage('Love Klarna').language).toBe('sv');
+    expect(detectLanguage('Klarna sucks', ['Klarna']).language).not.toBe('sv');
+    expect(detectLanguage('Love Klarna', ['klarna']).language).not.toBe('sv');
+    expect(detectLanguage('Klarna app crashed', ['Klarna']).language).toBe('en');
+    // Whole words only, and the text's own language still decides.
+    expect(detectLanguage('Klarnas sucks', ['Klarna']).language).toBe(
+      detectLanguage('Klarnas sucks').language,
+    );
+    expect(detectLanguage('Klarna hat mir zweimal Geld abgebucht', ['Klarna']).language).toBe('de');
+    // The analyzer gives the detector the brands it ignores: the complaint keeps its label.
+    const analyzer = createAnalyzer({ detectLanguage });
+    expect(analyzer.analyze('Klarna sucks').label).toBeNull();
+    expect(analyzer.analyze('Klarna sucks', { ignoreWords: ['Klarna'] }).label).toBe('negative');
   });
 
   it('does not turn clear short non-English text into English', () => {
