@@ -144,10 +144,12 @@ export const PATTERNS: readonly Pattern[] = [
   { id: 'avoid', re: /\b(?:avoid|stay\s+away|do\s*n[o']t\s+(?:buy|bother|waste))\b/, valence: -2.0 },
   {
     // A problem put right: "got my refund", "they refunded me", "replaced it, no questions asked",
-    // "sorted it out". Not when negated ("they still haven't fixed my account").
+    // "sorted it out". Not when negated ("they still haven't fixed my account"). Read as an idiom: its
+    // words are no complaint ("refund") and its "no" negates nothing ("no questions asked").
     id: 'resolved',
     re: /(?<!(?:\bnot|\bnever|n['’]t)\s+(?:\w+\s+)?)\b(?:(?:issue|problem)\s+(?:is|was|has\s+been|got)\s+(?:now\s+)?(?:resolved|fixed|sorted)|(?:got|received|get|getting)\s+(?:my|a|the|our|a\s+full|my\s+full)\s+(?:money\s+back|refund)|refunded\s+(?:me|us|my|our|the|it|in\s+full)|refund\s+(?:came|went)\s+through|(?:replaced|fixed|resolved|sorted)\s+(?:it|them|my|the|this|everything|out)|sorted\s+(?:it|me|us|everything)\s+out|no\s+questions\s+asked|above\s+and\s+beyond|took\s+care\s+of\s+(?:it|me|us|everything|my))\b/,
     valence: 2.0,
+    idiom: true,
   },
   {
     // "Thanks @acme for losing my luggage", "thank you for nothing": the thanks is a complaint (its
@@ -185,8 +187,8 @@ export const PATTERNS: readonly Pattern[] = [
   },
 ];
 
-/** Drops the valences of the words an idiom's first match in the span covers. */
-function dropIdiomValences(
+/** Drops the valences of the words the first match of `re` in the span covers (an idiom, a complaint put right). */
+function dropValencesIn(
   read: ReadText,
   first: number,
   lower: string,
@@ -557,6 +559,10 @@ export function spanFeatures(
   const found = patterns.filter(({ re }) => re.test(lower));
   const resolved = found.some(({ id }) => id === 'resolved');
   const matched = resolved ? found.filter(({ id }) => !PUT_RIGHT.has(id)) : found;
+  if (resolved) {
+    // Its words are no complaint either: "replaced my broken blender" is no "broken".
+    for (const { id, re } of found) if (PUT_RIGHT.has(id)) dropValencesIn(read, first, lower, re, valences);
+  }
   // "Love how…" is sarcastic where the span complains ("love how they charge me twice").
   const complains = matched.some(({ id, valence }) => valence < 0 && !SARCASM.has(id));
   for (const { id, valence: v, re, idiom } of matched) {
@@ -569,7 +575,7 @@ export function spanFeatures(
         if (entry && entry.v > 0) entry.v = 0;
       }
     }
-    if (idiom) dropIdiomValences(read, first, lower, re, valences);
+    if (idiom) dropValencesIn(read, first, lower, re, valences);
     // A complaint pattern counts like a strongly negative word in the rule layer.
     valences.push({ v, contrastIndex: contrasts, at: -1 });
   }
