@@ -42,7 +42,8 @@ export type Pattern = {
   valence: number;
   /**
    * An idiom: its words mean what it means, not what they mean alone ("can't recommend it enough" is
-   * no negated "recommend", "is fire" no fire), so their own valences are dropped where it matches.
+   * no negated "recommend", "is fire" no fire), so their own valences are dropped where it matches,
+   * in wink-nlp's scores too (`ReadText.inIdiom`), and a negation inside it negates nothing.
    */
   idiom?: true;
 };
