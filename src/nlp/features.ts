@@ -42,8 +42,9 @@ export type Pattern = {
   valence: number;
   /**
    * An idiom: its words mean what it means, not what they mean alone ("can't recommend it enough" is
-   * no negated "recommend", "is fire" no fire), so their own valences are dropped where it matches,
-   * in wink-nlp's scores too (`ReadText.inIdiom`), and a negation inside it negates nothing.
+   * no negated "recommend", "is fire" no fire): the reader marks its tokens (`ReadText.inIdiom`), which
+   * then have no valence of their own, in earshot's lexicon or wink-nlp's scores, and whose negation
+   * negates nothing.
    */
   idiom?: true;
 };
@@ -188,7 +189,7 @@ export const PATTERNS: readonly Pattern[] = [
   },
 ];
 
-/** Drops the valences of the words the first match of `re` in the span covers (an idiom, a complaint put right). */
+/** Drops the valences of the words the first match of `re` in the span covers (a complaint put right). */
 function dropValencesIn(
   read: ReadText,
   first: number,
@@ -406,7 +407,8 @@ export function spanFeatures(
   for (let i = first; i <= last && !mixedCase; i++) mixedCase = /\p{Ll}/u.test(values[i] as string);
   const addValence = (word: string, negated: boolean, shouted: boolean, at: number) => {
     const base = context.lexicon.get(word);
-    if (base === undefined) return;
+    // An idiom's words carry the idiom's valence, not their own.
+    if (base === undefined || read.inIdiom[at]) return;
     let v = base;
     if (shouted && mixedCase) v += Math.sign(v) * CAPS_BOOST;
     if (boostPending !== 0) v += Math.sign(v) * boostPending;
@@ -566,7 +568,7 @@ export function spanFeatures(
   }
   // "Love how…" is sarcastic where the span complains ("love how they charge me twice").
   const complains = matched.some(({ id, valence }) => valence < 0 && !SARCASM.has(id));
-  for (const { id, valence: v, re, idiom } of matched) {
+  for (const { id, valence: v } of matched) {
     if (id === 'sarcastic-praise' && !complains) continue;
     add(features, `p:${id}`);
     if (SARCASM.has(id)) {
@@ -576,7 +578,6 @@ export function spanFeatures(
         if (entry && entry.v > 0) entry.v = 0;
       }
     }
-    if (idiom) dropValencesIn(read, first, lower, re, valences);
     // A complaint pattern counts like a strongly negative word in the rule layer.
     valences.push({ v, contrastIndex: contrasts, at: -1 });
   }
