@@ -142,14 +142,20 @@ export const PATTERNS: readonly Pattern[] = [
     valence: -2.0,
   },
   { id: 'return-it', re: /\b(?:return(?:ed|ing)?\s+(?:it|this|them)|sent\s+it\s+back)\b/, valence: -2.0 },
-  { id: 'disappointed', re: /\b(?:disappoint\w*|let\s+down|regret\w*)\b/, valence: -2.0 },
+  {
+    // "disappointed", "let me down", "I regret ordering": not when negated ("you won't be disappointed",
+    // "never lets you down", "no regrets"), which is praise. "Never fails to disappoint" is negated twice.
+    id: 'disappointed',
+    re: /(?<!(?:\bnot|\bnever|\bno|\bcannot|\b(?:ca|wo|do|does|did|is|was|are|were|has|have|had|would|could|should)n['’]?t)\s+(?:(?:be|been|at\s+all|ever|once|really|remotely|one\s+bit|a\s+bit|the\s+least\s+bit)\s+)?)\b(?:disappoint\w*|lets?\s+(?:(?:me|us|you|him|her|them)\s+)?down|regret\w*)\b/,
+    valence: -2.0,
+  },
   { id: 'avoid', re: /\b(?:avoid|stay\s+away|do\s*n[o']t\s+(?:buy|bother|waste))\b/, valence: -2.0 },
   {
     // A problem put right: "got my refund", "they refunded me", "replaced it, no questions asked",
     // "sorted it out". Not when negated ("they still haven't fixed my account"). Read as an idiom: its
     // words are no complaint ("refund") and its "no" negates nothing ("no questions asked").
     id: 'resolved',
-    re: /(?<!(?:\bnot|\bnever|n['’]t)\s+(?:\w+\s+)?)\b(?:(?:issue|problem)\s+(?:is|was|has\s+been|got)\s+(?:now\s+)?(?:resolved|fixed|sorted)|(?:got|received|get|getting)\s+(?:my|a|the|our|a\s+full|my\s+full)\s+(?:money\s+back|refund)|refunded\s+(?:me|us|my|our|the|it|in\s+full)|refund\s+(?:came|went)\s+through|(?:replaced|fixed|resolved|sorted)\s+(?:it|them|my|the|this|everything|out)|sorted\s+(?:it|me|us|everything)\s+out|no\s+questions\s+asked|above\s+and\s+beyond|took\s+care\s+of\s+(?:it|me|us|everything|my))\b/,
+    re: /(?<!(?:\bnot|\bnever|n['’]t)\s+(?:\w+\s+)?)\b(?:(?:issue|problem)\s+(?:is|was|has\s+been|got)\s+(?:now\s+)?(?:resolved|fixed|sorted)|(?:got|received|get|getting)\s+(?:my|a|the|our|a\s+full|my\s+full)\s+(?:money\s+back|refund)|refunded\s+(?:me|us|my|our|the|it|in\s+full)|refund\s+(?:came|went)\s+through|(?:replac|fix|resolv|sort)(?:ed|ing)\s+(?:it|them|my|the|this|everything|out)|(?:quick|fast|speedy|prompt|easy|smooth|hassle[-\s]free)\s+refund|sorted\s+(?:it|me|us|everything)\s+out|no\s+questions\s+asked|above\s+and\s+beyond|took\s+care\s+of\s+(?:it|me|us|everything|my))\b/,
     valence: 2.0,
     idiom: true,
   },
@@ -165,20 +171,22 @@ export const PATTERNS: readonly Pattern[] = [
     // late again": counted only where a complaint pattern matches the same span ("I love it when
     // they win", "the movie is well done" are praise).
     id: 'sarcastic-praise',
-    re: /\b(?:(?:gotta\s+|got\s+to\s+|just\s+)?love\s+(?:how|it\s+when|when)|(?:great|nice|good)\s+job|well\s+done|way\s+to\s+go|bravo|oh\s+great|just\s+great|just\s+what\s+i\s+needed|great,\s+(?:another|more))\b/,
+    re: /\b(?:(?:just\s+)?love\s+(?:how|it\s+when|when)|(?:gotta|got\s+to|you\s+(?:gotta|have\s+to))\s+love|(?:great|nice|good)\s+job|nice\s+one|thanks\s+a\s+(?:lot|bunch)|(?:wow|gee|oh)\W+(?:thanks|thank\s+you)|well\s+done|way\s+to\s+go|bravo|oh\s+great|just\s+great|just\s+what\s+i\s+needed|great,\s+(?:another|more))\b/,
     valence: -2.0,
   },
   {
-    // "Can't recommend Acme enough", "couldn't be happier", "nothing beats it", "is fire", "big W".
+    // "Can't recommend Acme enough", "couldn't be happier", "nothing beats it", "never lets me down",
+    // "is fire", "big W".
     id: 'praise-idiom',
-    re: /\b(?:(?:can['’]?t|cannot|can\s+not|couldn['’]?t|could\s+not)\s+(?:recommend|praise|thank)\s+(?:\S+\s+){0,4}?(?:highly\s+)?enough|(?:can['’]?t|cannot|couldn['’]?t|could\s+not)\s+(?:possibly\s+)?(?:be|get|have\s+been|ask\s+for\s+(?:an?|any))\s+(?:any\s+)?(?:better|happier|more\s+(?:happy|pleased|satisfied|impressed|thrilled|delighted))|nothing\s+(?:beats|compares\s+to|comes\s+close\s+to|tops)|(?:is|was|are|were|so|straight|absolutely|lowkey|highkey|kinda|pure|actually|looks|sounds|tastes)\s+(?:straight\s+|absolutely\s+|pure\s+)?fire\b(?!\s+(?:alarm|hazard|exit|department|sale|drill|risk|damage|fighters?|station))|(?:big|huge|massive|major|another|such\s+a|what\s+a)\s+w\b(?![-'’\w]))/,
+    re: /\b(?:(?:can['’]?t|cannot|can\s+not|couldn['’]?t|could\s+not)\s+(?:recommend|praise|thank)\s+(?:\S+\s+){0,4}?(?:highly\s+)?enough|(?:can['’]?t|cannot|couldn['’]?t|could\s+not)\s+(?:possibly\s+)?(?:be|get|have\s+been|ask\s+for\s+(?:an?|any))\s+(?:any\s+)?(?:better|happier|more\s+(?:happy|pleased|satisfied|impressed|thrilled|delighted))|nothing\s+(?:beats|compares\s+to|comes\s+close\s+to|tops)|(?:never|won['’]?t|will\s+not|does\s*n['’]?t|does\s+not|did\s*n['’]?t|did\s+not)\s+(?:ever\s+)?(?:lets?\s+(?:me|us|you)\s+down|disappoints?\b)|(?:is|was|are|were|so|straight|absolutely|lowkey|highkey|kinda|pure|actually|looks|sounds|tastes)\s+(?:straight\s+|absolutely\s+|pure\s+)?fire\b(?!\s+(?:alarm|hazard|exit|department|sale|drill|risk|damage|fighters?|station))|(?:big|huge|massive|major|another|such\s+a|what\s+a)\s+w\b(?![-'’\w]))/,
     valence: 2.0,
     idiom: true,
   },
   {
-    // "Couldn't be worse", "could be better", "used to be good", "mid at best", "huge L for Acme".
+    // "Couldn't be worse", "could be better", "used to be good", "never fails to disappoint", "mid at
+    // best", "huge L for Acme".
     id: 'complaint-idiom',
-    re: /\b(?:(?:can['’]?t|cannot|couldn['’]?t|could\s+not)\s+(?:possibly\s+)?(?:be|get|have\s+been)\s+(?:any\s+)?worse|could\s+(?:be|have\s+been)\s+(?:a\s+lot\s+|much\s+|way\s+|so\s+much\s+)?better|used\s+to\s+be\s+(?:so\s+|really\s+|very\s+|pretty\s+|actually\s+)?(?:good|great|better|amazing|awesome|decent|reliable|excellent|fantastic|the\s+best|my\s+favou?rite|affordable|cheap|fast)|(?:is|was|are|were|so|kinda|pretty|very|super|honestly|lowkey|straight|just|looks|tastes|feels|sounds)\s+mid\b(?![-'’\w])|(?:big|huge|massive|major|another|such\s+an?|what\s+an?|took\s+an?|taking\s+an?|take\s+the|took\s+the)\s+l\b(?![-'’\w]))/,
+    re: /\b(?:(?:can['’]?t|cannot|couldn['’]?t|could\s+not)\s+(?:possibly\s+)?(?:be|get|have\s+been)\s+(?:any\s+)?worse|never\s+(?:fails|ceases)\s+to\s+(?:disappoint|let\s+(?:me|us|you)\s+down|frustrate|annoy|infuriate|irritate|underwhelm)|could\s+(?:be|have\s+been)\s+(?:a\s+lot\s+|much\s+|way\s+|so\s+much\s+)?better|used\s+to\s+be\s+(?:so\s+|really\s+|very\s+|pretty\s+|actually\s+)?(?:good|great|better|amazing|awesome|decent|reliable|excellent|fantastic|the\s+best|my\s+favou?rite|affordable|cheap|fast)|(?:is|was|are|were|so|kinda|pretty|very|super|honestly|lowkey|straight|just|looks|tastes|feels|sounds)\s+mid\b(?![-'’\w])|(?:big|huge|massive|major|another|such\s+an?|what\s+an?|took\s+an?|taking\s+an?|take\s+the|took\s+the)\s+l\b(?![-'’\w]))/,
     valence: -2.0,
     idiom: true,
   },
@@ -189,6 +197,37 @@ export const PATTERNS: readonly Pattern[] = [
   },
 ];
 
+/**
+ * Where the first match of `re` in a span is, as offsets in the whole text ([from, to)); `lower` is the
+ * span's text: the whole text's (the document), or a slice from its first token.
+ */
+function matchRange(read: ReadText, first: number, lower: string, re: RegExp): [number, number] | undefined {
+  const match = re.exec(lower);
+  if (!match) return undefined;
+  const base = lower.length === read.lower.length ? 0 : (read.starts[first] ?? 0);
+  return [base + match.index, base + match.index + match[0].length];
+}
+
+/**
+ * Whether a complaint pattern of `patterns` (not a sarcasm one) matches the sentence holding offset
+ * `at` of the span `first..last`, within the span.
+ */
+function complainsAround(
+  read: ReadText,
+  first: number,
+  last: number,
+  at: number,
+  patterns: readonly Pattern[],
+): boolean {
+  let token = first;
+  while (token < last && (read.ends[token] ?? 0) <= at) token++;
+  const sentence = read.sentences[read.sentenceOf[token] ?? 0];
+  const from = Math.max(first, sentence?.first ?? first);
+  const to = Math.min(last, sentence?.last ?? last);
+  const text = read.lower.slice(read.starts[from], read.ends[to]);
+  return patterns.some(({ id, re, valence }) => valence < 0 && !SARCASM.has(id) && re.test(text));
+}
+
 /** Drops the valences of the words the first match of `re` in the span covers (a complaint put right). */
 function dropValencesIn(
   read: ReadText,
@@ -197,15 +236,11 @@ function dropValencesIn(
   re: RegExp,
   valences: Array<{ v: number; at: number }>,
 ): void {
-  const match = re.exec(lower);
-  if (!match) return;
-  // `lower` is the span's text: the whole text's (the document), or a slice from its first token.
-  const base = lower.length === read.lower.length ? 0 : (read.starts[first] ?? 0);
-  const from = base + match.index;
-  const to = from + match[0].length;
+  const range = matchRange(read, first, lower, re);
+  if (!range) return;
   for (const entry of valences) {
     const start = read.starts[entry.at];
-    if (entry.at >= 0 && start !== undefined && start >= from && start < to) entry.v = 0;
+    if (entry.at >= 0 && start !== undefined && start >= range[0] && start < range[1]) entry.v = 0;
   }
 }
 
@@ -229,7 +264,7 @@ const HELP_GIVEN: ReadonlySet<string> = new Set([
   'awesome',
   'wonderful',
 ]);
-/** Praise words whose valence a sarcasm pattern drops ("thanks … for losing my luggage"). */
+/** Praise words that a sarcasm pattern's match makes unsaid ("thanks … for losing my luggage"). */
 const PRAISE: ReadonlySet<string> = new Set([
   'thanks',
   'thank',
@@ -239,6 +274,7 @@ const PRAISE: ReadonlySet<string> = new Set([
   'good',
   'well',
   'bravo',
+  'wow',
 ]);
 /** Praise wrapped around a complaint (pattern ids). */
 export const SARCASM: ReadonlySet<string> = new Set(['sarcastic-thanks', 'sarcastic-praise']);
@@ -398,8 +434,28 @@ export function spanFeatures(
   // VADER-style rule layer: per-word valences, scaled by boosters, CAPS, negation and contrast.
   // `at`: the token a valence is of (−1 for a pattern's).
   const valences: Array<{ v: number; contrastIndex: number; at: number }> = [];
-  /** Where the valences of praise words ("thanks", "love", "great"…) are (dropped when sarcastic). */
-  const praiseAt: number[] = [];
+  // A problem put right is not complained of: "got my refund", "replaced my broken blender".
+  const found = patterns.filter(({ re }) => re.test(lower));
+  const resolved = found.some(({ id }) => id === 'resolved');
+  const complaints = resolved ? found.filter(({ id }) => !PUT_RIGHT.has(id)) : found;
+  // The praise a sarcasm pattern wraps around a complaint ("thanks … for losing my luggage", "great
+  // job, late again"): its praise words have no valence and make no feature, as if unsaid. "Love
+  // how…", "great job" are sarcastic only where their sentence complains ("love how they charge me
+  // twice"; not "Disappointed by the vinyl. Great job on the show!").
+  const matched: Pattern[] = [];
+  const wrapper: Array<[number, number]> = [];
+  for (const pattern of complaints) {
+    if (!SARCASM.has(pattern.id)) {
+      matched.push(pattern);
+      continue;
+    }
+    const range = matchRange(read, first, lower, pattern.re);
+    if (!range) continue;
+    if (pattern.id === 'sarcastic-praise' && !complainsAround(read, first, last, range[0], complaints))
+      continue;
+    matched.push(pattern);
+    wrapper.push(range);
+  }
   let contrasts = 0;
   let boostPending = 0;
   const { values, normals, types, spaces } = read;
@@ -535,7 +591,14 @@ export function spanFeatures(
         previous = null;
         continue;
       }
-      if (PRAISE.has(word)) praiseAt.push(valences.length);
+      if (wrapper.length > 0 && PRAISE.has(word)) {
+        const start = read.starts[i] as number;
+        if (wrapper.some(([from, to]) => start >= from && start < to)) {
+          boostPending = 0;
+          previous = null;
+          continue;
+        }
+      }
       // Help asked for ("please help", "@acme help?", "can anyone help me") is no praise; help given
       // ("thanks for your help", "a big help") is, and help denied ("didn't help", "no help") a
       // complaint: VADER rates the word +1.7 in all three.
@@ -558,26 +621,12 @@ export function spanFeatures(
       sinceNegation = negated ? NEGATION_WINDOW + 1 : 0;
     }
   }
-  // A problem put right is not complained of: "got my refund", "replaced my broken blender".
-  const found = patterns.filter(({ re }) => re.test(lower));
-  const resolved = found.some(({ id }) => id === 'resolved');
-  const matched = resolved ? found.filter(({ id }) => !PUT_RIGHT.has(id)) : found;
   if (resolved) {
     // Its words are no complaint either: "replaced my broken blender" is no "broken".
     for (const { id, re } of found) if (PUT_RIGHT.has(id)) dropValencesIn(read, first, lower, re, valences);
   }
-  // "Love how…" is sarcastic where the span complains ("love how they charge me twice").
-  const complains = matched.some(({ id, valence }) => valence < 0 && !SARCASM.has(id));
   for (const { id, valence: v } of matched) {
-    if (id === 'sarcastic-praise' && !complains) continue;
     add(features, `p:${id}`);
-    if (SARCASM.has(id)) {
-      // The praise is the complaint's wrapping: its own valence goes.
-      for (const at of praiseAt) {
-        const entry = valences[at];
-        if (entry && entry.v > 0) entry.v = 0;
-      }
-    }
     // A complaint pattern counts like a strongly negative word in the rule layer.
     valences.push({ v, contrastIndex: contrasts, at: -1 });
   }

@@ -189,6 +189,23 @@ describe('analyzer rules, with small written examples', () => {
       textFeatures(createReader().read(text), { known: new Set(), lexicon: new Map() }, false).document;
     expect(features('I love it when they win').has('p:sarcastic-praise')).toBe(false);
     expect(features('I love it when the app crashes').has('p:sarcastic-praise')).toBe(true);
+    // Thanks with no "for", "nice one", "gotta love <anything>": +0.91, +0.10, +0.20, +0.71 before.
+    expect(labelOf('Wow thanks Acme, third delayed delivery this month.')).toBe('negative');
+    expect(labelOf('Nice one Acme, the app crashed again.')).toBe('negative');
+    expect(labelOf("Thanks a lot Acme, now I can't log in.")).toBe('negative');
+    expect(labelOf("Gotta love Acme's customer service, 2 hours on hold and still no answer.")).toBe(
+      'negative',
+    );
+    expect(labelOf('Thanks a lot Acme, my parcel arrived early.')).toBe('positive');
+    expect(labelOf('Wow, thanks Acme! Best support ever.')).toBe('positive');
+    // The wrapper's praise words are unsaid: no valence and no word feature ("great job" was +1.08).
+    const wrapped = features('great job, my order is late again');
+    expect(wrapped.has('p:sarcastic-praise')).toBe(true);
+    expect([...wrapped.keys()].filter((k) => k.includes('great'))).toEqual([]);
+    // Only where its own sentence complains: a complaint in another sentence leaves the praise be.
+    const apart = features('disappointed by the vinyl. great job on the show!');
+    expect(apart.has('p:sarcastic-praise')).toBe(false);
+    expect(apart.has('w:great')).toBe(true);
   });
 
   it('gives "help" asked for no valence, and help given or denied its own', () => {
@@ -235,6 +252,12 @@ describe('analyzer rules, with small written examples', () => {
     ).document;
     expect(still.has('x:lexneg')).toBe(true);
     expect(label('I never got my refund from Acme.')).toBe('negative');
+    // Put right as it is told: "replacing", "fixing", a quick refund (−0.51, +0.42, −0.06 before).
+    const acme = { ignoreWords: ['Acme'] };
+    expect(ids('thank you for replacing my broken kettle')).toEqual(['broken', 'resolved']);
+    expect(analyzer.analyze('Thank you Acme for replacing my broken kettle.', acme).label).toBe('positive');
+    expect(analyzer.analyze('Thanks Acme for the quick refund!', acme).label).toBe('positive');
+    expect(ids('still waiting for a refund')).not.toContain('resolved');
   });
 
   it('names access and outage complaints in the reasons', () => {
@@ -302,6 +325,22 @@ describe('analyzer rules, with small written examples', () => {
     expect(complaint.test('prices drop mid-march')).toBe(false);
     expect(complaint.test("couldn't be better")).toBe(false);
     expect(praise.test("couldn't be better")).toBe(true);
+    // Disappointment denied is praise; "never fails to" denies twice. Before: −0.40, −0.36, −0.42,
+    // +0.11 and +0.84.
+    const labels = [
+      'Acme never disappoints.',
+      "Acme won't let you down.",
+      "You won't regret buying from Acme.",
+      'Acme never fails to disappoint.',
+      "Acme's support never fails to let me down.",
+      'Acme let me down again.',
+    ].map((text) => analyzer.analyze(text, acme).label);
+    expect(labels).toEqual(['positive', 'positive', 'positive', 'negative', 'negative', 'negative']);
+    const disappointed = PATTERNS.find((p) => p.id === 'disappointed')!.re;
+    const denied = ['i was not at all disappointed', 'no regrets', 'you wont regret it'];
+    const said = ['never been so disappointed', 'it lets you down', 'never fails to disappoint'];
+    expect(denied.filter((text) => disappointed.test(text))).toEqual([]);
+    expect(said.filter((text) => disappointed.test(text))).toEqual(said);
   });
 
   it('knows product and service words the VADER lexicon lacks', () => {
