@@ -204,8 +204,13 @@ export const PATTERNS: readonly Pattern[] = [
 function matchRange(read: ReadText, first: number, lower: string, re: RegExp): [number, number] | undefined {
   const match = re.exec(lower);
   if (!match) return undefined;
-  const base = lower.length === read.lower.length ? 0 : (read.starts[first] ?? 0);
+  const base = spanBase(read, first, lower);
   return [base + match.index, base + match.index + match[0].length];
+}
+
+/** The offset in the whole text of a span's text: 0 for the whole text's, else its first token's. */
+function spanBase(read: ReadText, first: number, lower: string): number {
+  return lower.length === read.lower.length ? 0 : (read.starts[first] ?? 0);
 }
 
 /**
@@ -226,6 +231,33 @@ function complainsAround(
   const to = Math.min(last, sentence?.last ?? last);
   const text = read.lower.slice(read.starts[from], read.ends[to]);
   return patterns.some(({ id, re, valence }) => valence < 0 && !SARCASM.has(id) && re.test(text));
+}
+
+const CANCEL_SWITCH = new RegExp((PATTERNS.find((p) => p.id === 'cancel-switch') as Pattern).re.source, 'g');
+/** The word after a switch's "to": "to @Acme's", "to acme." → acme. */
+const SWITCH_TARGET = /^\s*([@#]?[\p{L}\p{N}_.'’-]+)/u;
+
+/**
+ * Where a span switches to one of its brands ("switching to Acme", "moving to @acme next month"), as
+ * offsets in the span's text of each "switching to", when every cancel or switch in it does: a
+ * customer won, no complaint about the brand the text is about. Undefined otherwise ("Cancelled
+ * Globex, moving to Acme" still cancels something; the brands' stances tell whom).
+ */
+function switchesToBrand(
+  lower: string,
+  brand: ReadonlySet<string> | undefined,
+): Array<[number, number]> | undefined {
+  if (!brand) return undefined;
+  const ranges: Array<[number, number]> = [];
+  CANCEL_SWITCH.lastIndex = 0;
+  for (let match = CANCEL_SWITCH.exec(lower); match; match = CANCEL_SWITCH.exec(lower)) {
+    if (!/\bto$/.test(match[0])) return undefined;
+    const end = match.index + match[0].length;
+    const target = SWITCH_TARGET.exec(lower.slice(end))?.[1] ?? '';
+    if (!brand.has(target.replace(/^[@#]/, '').replace(/(?:['’]s)?[.'’-]*$/, ''))) return undefined;
+    ranges.push([match.index, end]);
+  }
+  return ranges.length > 0 ? ranges : undefined;
 }
 
 /** Drops the valences of the words the first match of `re` in the span covers (a complaint put right). */
@@ -436,14 +468,25 @@ export function spanFeatures(
   const valences: Array<{ v: number; contrastIndex: number; at: number }> = [];
   // A problem put right is not complained of: "got my refund", "replaced my broken blender".
   const found = patterns.filter(({ re }) => re.test(lower));
+  // Words unsaid: a switch to the brand is no churn, and its words ("switching", learned from
+  // reviews that leave) no sentiment; `praise`: only the praise words in it are.
+  const unsaid: Array<{ from: number; to: number; praise: boolean }> = [];
+  const switched = found.some(({ id }) => id === 'cancel-switch')
+    ? switchesToBrand(lower, context.unscored)
+    : undefined;
+  if (switched) {
+    const base = spanBase(read, first, lower);
+    for (const [from, to] of switched) unsaid.push({ from: base + from, to: base + to, praise: false });
+  }
   const resolved = found.some(({ id }) => id === 'resolved');
-  const complaints = resolved ? found.filter(({ id }) => !PUT_RIGHT.has(id)) : found;
+  const complaints = found.filter(
+    ({ id }) => !(resolved && PUT_RIGHT.has(id)) && !(switched && id === 'cancel-switch'),
+  );
   // The praise a sarcasm pattern wraps around a complaint ("thanks … for losing my luggage", "great
   // job, late again"): its praise words have no valence and make no feature, as if unsaid. "Love
   // how…", "great job" are sarcastic only where their sentence complains ("love how they charge me
   // twice"; not "Disappointed by the vinyl. Great job on the show!").
   const matched: Pattern[] = [];
-  const wrapper: Array<[number, number]> = [];
   for (const pattern of complaints) {
     if (!SARCASM.has(pattern.id)) {
       matched.push(pattern);
@@ -454,7 +497,7 @@ export function spanFeatures(
     if (pattern.id === 'sarcastic-praise' && !complainsAround(read, first, last, range[0], complaints))
       continue;
     matched.push(pattern);
-    wrapper.push(range);
+    unsaid.push({ from: range[0], to: range[1], praise: true });
   }
   let contrasts = 0;
   let boostPending = 0;
@@ -591,9 +634,9 @@ export function spanFeatures(
         previous = null;
         continue;
       }
-      if (wrapper.length > 0 && PRAISE.has(word)) {
+      if (unsaid.length > 0) {
         const start = read.starts[i] as number;
-        if (wrapper.some(([from, to]) => start >= from && start < to)) {
+        if (unsaid.some((u) => start >= u.from && start < u.to && (!u.praise || PRAISE.has(word)))) {
           boostPending = 0;
           previous = null;
           continue;

@@ -425,6 +425,28 @@ describe('analyzer rules, with small written examples', () => {
     expect(analyzer.analyze('Switched to Acme and couldn’t be happier', acme).label).toBe('positive');
     const both = { ignoreWords: ['Acme', 'Globex'] };
     expect(analyzer.analyze('Switched from Globex to Acme and love it', both).label).toBe('positive');
+    // Nor a complaint: switching to the brand is no churn pattern and its words no sentiment (−0.54
+    // and −0.71 before).
+    expect(analyzer.analyze('No regrets switching to Acme.', acme).label).toBe('positive');
+    expect(analyzer.analyze('Switching to Acme from Globex, so much cheaper.', acme).label).toBe('positive');
+    const context = {
+      known: new Set<string>(),
+      lexicon: new Map<string, number>(),
+      unscored: new Set(['acme']),
+    };
+    const churns = (text: string) =>
+      textFeatures(createReader().read(text), context, false).document.has('p:cancel-switch');
+    expect(
+      [
+        'switching to @acme',
+        'moving to acme next month',
+        'switching to globex',
+        'cancelled acme, moving to globex',
+      ].map(churns),
+    ).toEqual([false, false, true, true]);
+    expect(
+      textFeatures(createReader().read('switching to acme'), context, false).document.has('w:switching'),
+    ).toBe(false);
   });
 
   it('explains every score, for the document and each sentence', () => {
