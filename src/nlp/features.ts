@@ -78,7 +78,7 @@ export const PATTERNS: readonly Pattern[] = [
   },
   {
     id: 'broken',
-    re: /\b(?:broke|broken|crash(?:es|ed|ing)?|freez(?:es|ing)|froze|fail(?:s|ed|ing)?|stuck|dead)\b/,
+    re: /\b(?:broke|broken|crash(?:es|ed|ing)?|freez(?:es|ing)|froze|fail(?:s|ed|ing)?|stuck|dead|tim(?:es|ed|ing)\s+out)\b/,
     valence: -2.0,
   },
   {
@@ -141,6 +141,18 @@ export const PATTERNS: readonly Pattern[] = [
     re: /\b(?:(?:disconnected|hung\s+up|hangs\s+up|logged\s+off)\s+on\s+(?:me|us)|cut\s+(?:me|us)\s+off|(?:removed|took\s+away|got\s+rid\s+of|killed|dropped)\s+(?:the\s+|a\s+|my\s+|our\s+|their\s+|its\s+)?(?:\w+\s+){0,2}(?:feature|option|button|setting|ability|integration))\b/,
     valence: -2.0,
   },
+  {
+    // "the update deleted all my saved playlists", "wiped our files", "lost all my photos".
+    id: 'lost-data',
+    re: /\b(?:deleted|wiped|erased|lost|removed)\s+(?:all\s+(?:of\s+)?)?(?:my|our)\s+(?:\w+\s+){0,2}?(?:data|files?|photos?|pictures?|playlists?|contacts?|messages?|emails?|notes?|history|progress|settings|saves?|documents?|bookmarks?|music|songs?|videos?|account)\b/,
+    valence: -2.0,
+  },
+  {
+    // "Loyal customer for 10 years and this is how you treat me?", "treats its customers like dirt".
+    id: 'mistreated',
+    re: /\b(?:this\s+is|is\s+this)\s+how\s+(?:you|they|\w+)\s+treats?\b|\btreat(?:s|ed|ing)?\s+(?:your|their|its|us|me|customers)\s+(?:(?:loyal\s+)?customers?\s+)?like\s+(?:dirt|garbage|trash|crap|rubbish|idiots|criminals|cattle|a\s+number)\b/,
+    valence: -2.0,
+  },
   { id: 'return-it', re: /\b(?:return(?:ed|ing)?\s+(?:it|this|them)|sent\s+it\s+back)\b/, valence: -2.0 },
   {
     // "disappointed", "let me down", "I regret ordering": not when negated ("you won't be disappointed",
@@ -183,10 +195,10 @@ export const PATTERNS: readonly Pattern[] = [
     idiom: true,
   },
   {
-    // "Couldn't be worse", "could be better", "used to be good", "never fails to disappoint", "mid at
-    // best", "huge L for Acme".
+    // "Couldn't be worse", "could be better", "used to be good", "never fails to disappoint", "has
+    // gone downhill", "mid at best", "huge L for Acme".
     id: 'complaint-idiom',
-    re: /\b(?:(?:can['’]?t|cannot|couldn['’]?t|could\s+not)\s+(?:possibly\s+)?(?:be|get|have\s+been)\s+(?:any\s+)?worse|never\s+(?:fails|ceases)\s+to\s+(?:disappoint|let\s+(?:me|us|you)\s+down|frustrate|annoy|infuriate|irritate|underwhelm)|could\s+(?:be|have\s+been)\s+(?:a\s+lot\s+|much\s+|way\s+|so\s+much\s+)?better|used\s+to\s+be\s+(?:so\s+|really\s+|very\s+|pretty\s+|actually\s+)?(?:good|great|better|amazing|awesome|decent|reliable|excellent|fantastic|the\s+best|my\s+favou?rite|affordable|cheap|fast)|(?:is|was|are|were|so|kinda|pretty|very|super|honestly|lowkey|straight|just|looks|tastes|feels|sounds)\s+mid\b(?![-'’\w])|(?:big|huge|massive|major|another|such\s+an?|what\s+an?|took\s+an?|taking\s+an?|take\s+the|took\s+the)\s+l\b(?![-'’\w]))/,
+    re: /\b(?:(?:can['’]?t|cannot|couldn['’]?t|could\s+not)\s+(?:possibly\s+)?(?:be|get|have\s+been)\s+(?:any\s+)?worse|never\s+(?:fails|ceases)\s+to\s+(?:disappoint|let\s+(?:me|us|you)\s+down|frustrate|annoy|infuriate|irritate|underwhelm)|(?:gone|going|went|goes)\s+downhill|could\s+(?:be|have\s+been)\s+(?:a\s+lot\s+|much\s+|way\s+|so\s+much\s+)?better|used\s+to\s+be\s+(?:so\s+|really\s+|very\s+|pretty\s+|actually\s+)?(?:good|great|better|amazing|awesome|decent|reliable|excellent|fantastic|the\s+best|my\s+favou?rite|affordable|cheap|fast)|(?:is|was|are|were|so|kinda|pretty|very|super|honestly|lowkey|straight|just|looks|tastes|feels|sounds)\s+mid\b(?![-'’\w])|(?:big|huge|massive|major|another|such\s+an?|what\s+an?|took\s+an?|taking\s+an?|take\s+the|took\s+the)\s+l\b(?![-'’\w]))/,
     valence: -2.0,
     idiom: true,
   },

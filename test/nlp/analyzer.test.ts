@@ -283,6 +283,16 @@ describe('analyzer rules, with small written examples', () => {
     const cutOff = PATTERNS.find((p) => p.id === 'cut-off')!.re;
     expect(cutOff.test('the new update removed the dark mode setting')).toBe(true);
     expect(cutOff.test('they removed the stain easily')).toBe(false);
+    // Timing out and going downhill (−0.12 and −0.04, neutral, before).
+    const acme = { ignoreWords: ['Acme'] };
+    expect(analyzer.analyze("Acme's checkout keeps timing out on mobile.", acme).label).toBe('negative');
+    expect(analyzer.analyze("Acme's quality has really gone downhill.", acme).label).toBe('negative');
+    const ids = (text: string) => PATTERNS.filter((p) => p.re.test(text)).map((p) => p.id);
+    expect(ids('the update deleted all my saved playlists')).toEqual(['lost-data']);
+    expect(ids('i lost my fave pen')).toEqual([]);
+    expect(ids('this is how you treat loyal customers?')).toEqual(['mistreated']);
+    expect(ids('they treat their customers like dirt')).toEqual(['mistreated']);
+    expect(ids('at other times outside looking in')).toEqual([]);
   });
 
   it('reads idioms as they are meant, not word by word', () => {
