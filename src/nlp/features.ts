@@ -324,15 +324,45 @@ const PRAISE: ReadonlySet<string> = new Set([
 export const SARCASM: ReadonlySet<string> = new Set(['sarcastic-thanks', 'sarcastic-praise']);
 /** Complaint patterns that a `resolved` one answers in the same span. */
 const PUT_RIGHT: ReadonlySet<string> = new Set(['refund', 'broken', 'return-it', 'not-delivered']);
-/** Patterns whose match depends on the text before it (a lookbehind): tried on every span. */
-const CONTEXTUAL: readonly Pattern[] = PATTERNS.filter(({ re }) => re.source.includes('(?<'));
+/**
+ * A regular expression's source without its lookbehinds (`(?<!…)`, `(?<=…)`): it matches wherever the
+ * expression does, and more. A lookbehind looks at the text before a match, which a part of a text
+ * (a clause) may not have: the screens below must not rule a pattern out on that text.
+ */
+export function withoutLookbehinds(source: string): string {
+  let out = source;
+  for (let at = out.indexOf('(?<'); at >= 0; at = out.indexOf('(?<', at)) {
+    if (out[at + 3] !== '!' && out[at + 3] !== '=') {
+      at += 3; // a named group
+      continue;
+    }
+    let depth = 0;
+    let end = at;
+    for (let inClass = false; end < out.length; end++) {
+      const c = out[end];
+      if (c === '\\') end++;
+      else if (inClass) inClass = c !== ']';
+      else if (c === '[') inClass = true;
+      else if (c === '(') depth++;
+      else if (c === ')' && --depth === 0) break;
+    }
+    out = out.slice(0, at) + out.slice(end + 1);
+  }
+  return out;
+}
+
+/** Each pattern's screen: its expression without lookbehinds (the same object when it has none). */
+const SCREENS: readonly RegExp[] = PATTERNS.map(({ re }) => {
+  const source = withoutLookbehinds(re.source);
+  return source === re.source ? re : new RegExp(source);
+});
 
 /**
- * Every pattern that needs no context, as one alternation: a text none of them matches anywhere fails
- * it in one scan (most texts), where trying each costs a scan apiece. Where one alternative matches,
- * each pattern is tried on its own (two can overlap, and the alternation reports only the first).
+ * Every pattern's screen as one alternation: a text none of them matches anywhere fails it in one
+ * scan (most texts), where trying each costs a scan apiece. Where one alternative matches, each
+ * screen is tried on its own (two can overlap, and the alternation reports only the first).
  */
-const ANY_PATTERN = anyOf(PATTERNS.filter((p) => !CONTEXTUAL.includes(p)).map((p) => p.re.source));
+const ANY_PATTERN = anyOf(SCREENS.map((re) => re.source));
 
 /** One regular expression matching where any of `sources` does; their common leading `\b` tried once. */
 function anyOf(sources: readonly string[]): RegExp {
@@ -342,13 +372,13 @@ function anyOf(sources: readonly string[]): RegExp {
 }
 
 /**
- * The patterns that can match some part of a text (a sentence, a clause): those that match the whole
- * of it, and those whose match depends on what precedes it. A part is tried on these only (the 27
- * regular expressions a span otherwise).
+ * The patterns that can match some part of a text (a sentence, a clause, the whole): those whose
+ * screen matches the whole text. A part is tried on these only (the 31 regular expressions a span
+ * otherwise), and most texts on none.
  */
 export function patternsOf(lower: string): readonly Pattern[] {
-  if (!ANY_PATTERN.test(lower)) return CONTEXTUAL;
-  return PATTERNS.filter((p) => CONTEXTUAL.includes(p) || p.re.test(lower));
+  if (!ANY_PATTERN.test(lower)) return [];
+  return PATTERNS.filter((_, k) => (SCREENS[k] as RegExp).test(lower));
 }
 
 /** "soooo" → "so", "goooood" → "good": three or more repeats of a letter fold to two, then one. */
