@@ -153,6 +153,14 @@ export const PATTERNS: readonly Pattern[] = [
     re: /\b(?:this\s+is|is\s+this)\s+how\s+(?:you|they|\w+)\s+treats?\b|\btreat(?:s|ed|ing)?\s+(?:your|their|its|us|me|customers)\s+(?:(?:loyal\s+)?customers?\s+)?like\s+(?:dirt|garbage|trash|crap|rubbish|idiots|criminals|cattle|a\s+number)\b/,
     valence: -2.0,
   },
+  {
+    // Support that will not let a customer reach a person, or sends them round: "I just want to talk
+    // to a real person", "can't get through to a human", "just a bot", "transferred 4 times", "the
+    // same canned response", "closed my ticket without answering", "marked it resolved but…".
+    id: 'runaround',
+    re: /\b(?:(?:want|need|wanted|needed|trying|tried|try)\s+to\s+(?:talk|speak|chat)\s+(?:to|with)\s+(?:a\s+)?(?:real\s+|actual\s+|live\s+)?(?:human|person)|(?:can['’]?t|cannot|could\s*n['’]?t|unable\s+to|no\s+way\s+to|impossible\s+to)\s+(?:get\s+through\s+to|reach|talk\s+to|speak\s+to|get\s+hold\s+of|get)\s+(?:a\s+)?(?:real\s+|actual\s+|live\s+)?(?:human|person)|(?:just|only)\s+an?\s+(?:bot|chatbot|robot|script)|(?:transferred|passed\s+around|bounced\s+around)\s+(?:\d+|two|three|four|five|six|seven|multiple|several|many)\s+times|(?:canned|copy[-\s]?pasted?|scripted|generic)\s+(?:response|reply|answer|email|message)s?|closed\s+(?:my|the|our)\s+(?:ticket|case|complaint|request)\s+without|marked\s+(?:my\s+|the\s+|our\s+)?(?:ticket\s+|case\s+|issue\s+|it\s+)?(?:as\s+)?(?:resolved|solved|fixed|closed)\s+but)\b/,
+    valence: -2.0,
+  },
   { id: 'return-it', re: /\b(?:return(?:ed|ing)?\s+(?:it|this|them)|sent\s+it\s+back)\b/, valence: -2.0 },
   {
     // "disappointed", "let me down", "I regret ordering": not when negated ("you won't be disappointed",
@@ -167,7 +175,7 @@ export const PATTERNS: readonly Pattern[] = [
     // "sorted it out". Not when negated ("they still haven't fixed my account"). Read as an idiom: its
     // words are no complaint ("refund") and its "no" negates nothing ("no questions asked").
     id: 'resolved',
-    re: /(?<!(?:\bnot|\bnever|n['’]t)\s+(?:\w+\s+)?)\b(?:(?:issue|problem)\s+(?:is|was|has\s+been|got)\s+(?:now\s+)?(?:resolved|fixed|sorted)|(?:got|received|get|getting)\s+(?:my|a|the|our|a\s+full|my\s+full)\s+(?:money\s+back|refund)|refunded\s+(?:me|us|my|our|the|it|in\s+full)|refund\s+(?:came|went)\s+through|(?:replac|fix|resolv|sort)(?:ed|ing)\s+(?:it|them|my|the|this|everything|out)|(?:quick|fast|speedy|prompt|easy|smooth|hassle[-\s]free)\s+refund|sorted\s+(?:it|me|us|everything)\s+out|no\s+questions\s+asked|above\s+and\s+beyond|took\s+care\s+of\s+(?:it|me|us|everything|my))\b/,
+    re: /(?<!(?:\bnot|\bnever|n['’]t)\s+(?:\w+\s+)?)\b(?:(?:issue|problem)\s+(?:is|was|has\s+been|got)\s+(?:now\s+)?(?:resolved|fixed|sorted)|(?:got|received|get|getting)\s+(?:my|a|the|our|a\s+full|my\s+full)\s+(?:money\s+back|refund)|refunded\s+(?:me|us|my|our|the|it|in\s+full)|refund\s+(?:came|went)\s+through|(?:replac|fix|resolv|solv|sort)(?:ed|ing)\s+(?:it|them|my|the|this|everything|out)|(?:quick|fast|speedy|prompt|easy|smooth|hassle[-\s]free)\s+refund|sorted\s+(?:it|me|us|everything)\s+out|no\s+questions\s+asked|above\s+and\s+beyond|took\s+care\s+of\s+(?:it|me|us|everything|my))\b/,
     valence: 2.0,
     idiom: true,
   },

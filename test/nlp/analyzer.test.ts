@@ -295,6 +295,27 @@ describe('analyzer rules, with small written examples', () => {
     expect(ids('at other times outside looking in')).toEqual([]);
   });
 
+  it('reads the support runaround as a complaint, and a problem solved as none', () => {
+    // Before: +0.35, +0.22, −0.11 (neutral), +0.34; each a complaint support should see.
+    const acme = { ignoreWords: ['Acme'] };
+    const labels = [
+      'I just want to talk to a real person at Acme.',
+      'Acme support is just a bot that sends me links.',
+      'Transferred 4 times and nobody at Acme can help.',
+      'Acme marked my ticket as resolved but nothing was fixed.',
+      'Acme keeps sending me the same canned response.',
+      "Acme's chatbot actually solved my problem quickly.",
+      'Finally spoke to a human at Acme and she fixed it.',
+    ].map((text) => analyzer.analyze(text, acme).label);
+    expect(labels.slice(0, 5)).toEqual(['negative', 'negative', 'negative', 'negative', 'negative']);
+    // Solved is no complaint (−0.61 before): no negative label.
+    expect(labels.slice(5)).not.toContain('negative');
+    const runaround = PATTERNS.find((p) => p.id === 'runaround')!.re;
+    expect(runaround.test('finally spoke to a human and she fixed it')).toBe(false);
+    expect(runaround.test('the files transferred in seconds')).toBe(false);
+    expect(runaround.test("couldn't get hold of a real person")).toBe(true);
+  });
+
   it('reads idioms as they are meant, not word by word', () => {
     // Before the idioms, in order: −0.79, +0.47, +0.62, −0.05, −0.93, +0.93, +0.39, +0.30.
     expect(label("I can't recommend Acme enough")).toBe('positive');
