@@ -47,6 +47,12 @@ export type Pattern = {
    * negates nothing.
    */
   idiom?: true;
+  /**
+   * Its words are unsaid: no valence and no word feature, the pattern speaks for them. For phrasings
+   * the public sets hardly hold, whose words the model learned from other uses ("answered" from "no
+   * one answered", "treat" from "a real treat"): those weights would read the phrase backwards.
+   */
+  unsaid?: true;
 };
 export const PATTERNS: readonly Pattern[] = [
   {
@@ -68,7 +74,7 @@ export const PATTERNS: readonly Pattern[] = [
   {
     // "still waiting", "no reply", "support has not replied in 3 days", "never heard back".
     id: 'still-waiting',
-    re: /\b(?:still|been)\s+waiting\b|\bbeen\s+on\s+hold\b|\bon\s+hold\s+(?:for|since)\b|\b(?:hours?|minutes?|mins?)\s+on\s+hold\b|\bno\s+(?:reply|response|answer|one\s+(?:answers|answered|called))\b|\b(?:has|have|had)\s*(?:n[o']t|never)\s+(?:replied|responded|answered|got(?:ten)?\s+back|heard\s+back|called\s+(?:me\s+)?back)\b|\bnever\s+(?:replied|responded|heard\s+back|got\s+back|called\s+(?:me\s+)?back)\b|\bno\s+one\s+(?:has\s+)?(?:replied|responded|answered|got\s+back)\b/,
+    re: /\b(?:still|been)\s+waiting\b|\bbeen\s+on\s+hold\b|\bon\s+hold\s+(?:for|since)\b|\b(?:hours?|minutes?|mins?)\s+on\s+hold\b|\bno\s+(?:reply|response|answer|one\s+(?:answers|answered|called))\b|\b(?:has|have|had)\s*(?:n[o']t|never)\s+(?:replied|responded|answered|got(?:ten)?\s+back|heard\s+back|called\s+(?:me\s+)?back)\b|\bnever\s+(?:replied|responded|heard\s+back|got\s+back|called\s+(?:me\s+)?back)\b|\bno\s+one\s+(?:has\s+)?(?:replied|responded|answered|got\s+back)\b|(?<!\b(?:only|just|barely|never)\s+)\bwaited\s+(?:for\s+)?(?:over\s+|almost\s+|nearly\s+|about\s+|more\s+than\s+)?(?:an?|one|two|three|four|five|six|\d+)\s+(?:minutes?|mins?|hours?|hrs?|days?|weeks?)\b/,
     valence: -2.0,
   },
   {
@@ -78,7 +84,7 @@ export const PATTERNS: readonly Pattern[] = [
   },
   {
     id: 'broken',
-    re: /\b(?:broke|broken|crash(?:es|ed|ing)?|freez(?:es|ing)|froze|fail(?:s|ed|ing)?|stuck|dead|tim(?:es|ed|ing)\s+out)\b/,
+    re: /\b(?:broke|broken|crash(?:es|ed|ing)?|freez(?:es|ing)|froze|fail(?:s|ed|ing)?|stuck|dead|tim(?:es|ed|ing)\s+out|drain(?:s|ed|ing)?\s+(?:my\s+|the\s+)?battery|(?:please|pls|plz)\s+fix|(?:shrank|shrunk|faded|fell\s+apart|came\s+apart|ripped|tore|peeled|pilled|frayed)\s+after)\b/,
     valence: -2.0,
   },
   {
@@ -108,13 +114,13 @@ export const PATTERNS: readonly Pattern[] = [
   {
     // "it says delivered but it's not here", "never arrived", "still hasn't shown up", "lost my parcel".
     id: 'not-delivered',
-    re: /(?:\bnever|\bnot|n['’]t|\bstill\s+not|\byet\s+to)\s+(?:arrived?|received?|been\s+delivered|delivered|shown\s+up|showed\s+up|turned\s+up)\b|\b(?:says|said|shows|showed|marked(?:\s+as)?)\s+(?:it\s+was\s+)?delivered\b|\bwhere\s+is\s+my\s+(?:order|package|parcel|delivery)\b|\b(?:lost|missing)\s+(?:my\s+|our\s+|the\s+)?(?:package|parcel|order|delivery)\b|\bleft\s+(?:my|the|our)\s+(?:package|parcel|delivery|order|box)\s+(?:in\s+the\s+(?:rain|street|road|bin|gutter|bushes|hedge|snow)|on\s+the\s+(?:street|road|pavement|sidewalk|curb|kerb))\b/,
+    re: /\b(?:nobody|no\s+one|no-one)\s+(?:came|showed\s+up|turned\s+up)\b|(?:\bnever|\bnot|n['’]t|\bstill\s+not|\byet\s+to)\s+(?:arrived?|received?|been\s+delivered|delivered|shown\s+up|showed\s+up|turned\s+up)\b|\b(?:says|said|shows|showed|marked(?:\s+as)?)\s+(?:it\s+was\s+)?delivered\b|\bwhere\s+is\s+my\s+(?:order|package|parcel|delivery)\b|\b(?:lost|missing)\s+(?:my\s+|our\s+|the\s+)?(?:package|parcel|order|delivery)\b|\bleft\s+(?:my|the|our)\s+(?:package|parcel|delivery|order|box)\s+(?:in\s+the\s+(?:rain|street|road|bin|gutter|bushes|hedge|snow)|on\s+the\s+(?:street|road|pavement|sidewalk|curb|kerb))\b/,
     valence: -2.0,
   },
   {
     // "Acme raised prices again", "price hike", "the fee went up", "they doubled the subscription".
     id: 'price-hike',
-    re: /\b(?:(?:raised|raising|raises|hiked|hiking|hikes|increased|increasing|doubled|doubling|jacked\s+up|bumped\s+up)\s+(?:the\s+|their\s+|its\s+|our\s+|my\s+|his\s+|her\s+)?(?:prices?|fees?|rates?|subscription|membership|plan)|(?:price|fee|rate)\s+(?:hikes?|increases?)|(?:prices?|fees?|rates?|bills?)\s+(?:went|go|goes|keep\s+going|are\s+going|have\s+gone|has\s+gone)\s+up)\b/,
+    re: /\b(?:(?:raised|raising|raises|hiked|hiking|hikes|increased|increasing|doubled|doubling|jacked\s+up|bumped\s+up)\s+(?:the\s+|their\s+|its\s+|our\s+|my\s+|his\s+|her\s+)?(?:\w+\s+)?(?:prices?|fees?|rates?|subscription|membership|plan)|(?:price|fee|rate)\s+(?:hikes?|increases?)|(?:prices?|fees?|rates?|bills?)\s+(?:went|go|goes|keep\s+going|are\s+going|have\s+gone|has\s+gone)\s+up)\b/,
     valence: -2.0,
   },
   {
@@ -138,7 +144,7 @@ export const PATTERNS: readonly Pattern[] = [
   {
     // "the chat agent disconnected on me", "hung up on me", "cut me off", "removed the feature I use".
     id: 'cut-off',
-    re: /\b(?:(?:disconnected|hung\s+up|hangs\s+up|logged\s+off)\s+on\s+(?:me|us)|cut\s+(?:me|us)\s+off|(?:removed|took\s+away|got\s+rid\s+of|killed|dropped)\s+(?:the\s+|a\s+|my\s+|our\s+|their\s+|its\s+)?(?:\w+\s+){0,2}(?:feature|option|button|setting|ability|integration))\b/,
+    re: /\b(?:(?:disconnected|hung\s+up|hangs\s+up|logged\s+off)\s+on\s+(?:me|us)|hung\s+up(?=\s*(?:[.!,;]|$)|\s+(?:again|twice|after|mid))|cut\s+(?:me|us)\s+off|(?:removed|took\s+away|got\s+rid\s+of|killed|dropped)\s+(?:the\s+|a\s+|my\s+|our\s+|their\s+|its\s+)?(?:\w+\s+){0,2}(?:feature|option|button|setting|ability|integration))\b/,
     valence: -2.0,
   },
   {
@@ -146,12 +152,14 @@ export const PATTERNS: readonly Pattern[] = [
     id: 'lost-data',
     re: /\b(?:deleted|wiped|erased|lost|removed)\s+(?:all\s+(?:of\s+)?)?(?:my|our)\s+(?:\w+\s+){0,2}?(?:data|files?|photos?|pictures?|playlists?|contacts?|messages?|emails?|notes?|history|progress|settings|saves?|documents?|bookmarks?|music|songs?|videos?|account)\b/,
     valence: -2.0,
+    unsaid: true,
   },
   {
     // "Loyal customer for 10 years and this is how you treat me?", "treats its customers like dirt".
     id: 'mistreated',
     re: /\b(?:this\s+is|is\s+this)\s+how\s+(?:you|they|\w+)\s+treats?\b|\btreat(?:s|ed|ing)?\s+(?:your|their|its|us|me|customers)\s+(?:(?:loyal\s+)?customers?\s+)?like\s+(?:dirt|garbage|trash|crap|rubbish|idiots|criminals|cattle|a\s+number)\b/,
     valence: -2.0,
+    unsaid: true,
   },
   {
     // Support that will not let a customer reach a person, or sends them round: "I just want to talk
@@ -159,6 +167,13 @@ export const PATTERNS: readonly Pattern[] = [
     // same canned response", "closed my ticket without answering", "marked it resolved but…".
     id: 'runaround',
     re: /\b(?:(?:want|need|wanted|needed|trying|tried|try)\s+to\s+(?:talk|speak|chat)\s+(?:to|with)\s+(?:a\s+)?(?:real\s+|actual\s+|live\s+)?(?:human|person)|(?:can['’]?t|cannot|could\s*n['’]?t|unable\s+to|no\s+way\s+to|impossible\s+to)\s+(?:get\s+through\s+to|reach|talk\s+to|speak\s+to|get\s+hold\s+of|get)\s+(?:a\s+)?(?:real\s+|actual\s+|live\s+)?(?:human|person)|(?:just|only)\s+an?\s+(?:bot|chatbot|robot|script)|(?:transferred|passed\s+around|bounced\s+around)\s+(?:\d+|two|three|four|five|six|seven|multiple|several|many)\s+times|(?:canned|copy[-\s]?pasted?|scripted|generic)\s+(?:response|reply|answer|email|message)s?|closed\s+(?:my|the|our)\s+(?:ticket|case|complaint|request)\s+without|marked\s+(?:my\s+|the\s+|our\s+)?(?:ticket\s+|case\s+|issue\s+|it\s+)?(?:as\s+)?(?:resolved|solved|fixed|closed)\s+but)\b/,
+    valence: -2.0,
+    unsaid: true,
+  },
+  {
+    // "auto-renewed and charged me $99", "charged me for a subscription I cancelled", "hidden fees".
+    id: 'unwanted-charge',
+    re: /\bauto[-\s]?renew(?:ed|s)\b|\bautomatically\s+(?:renewed|charged|billed)\b|\bcharged\s+(?:me|us)\s+(?:without\s+(?:asking|consent|permission|warning|notice|telling)|for\s+(?:a|an|the|my)\s+(?:\w+\s+)?(?:i|we)\s+(?:cancell?ed|never\s+ordered|did\s*n['’]?t\s+order|returned))|\b(?:hidden|junk|surprise|sneaky|unexpected)\s+(?:fees?|charges?|costs?)\b/,
     valence: -2.0,
   },
   { id: 'return-it', re: /\b(?:return(?:ed|ing)?\s+(?:it|this|them)|sent\s+it\s+back)\b/, valence: -2.0 },
@@ -191,7 +206,7 @@ export const PATTERNS: readonly Pattern[] = [
     // late again": counted only where a complaint pattern matches the same span ("I love it when
     // they win", "the movie is well done" are praise).
     id: 'sarcastic-praise',
-    re: /\b(?:(?:just\s+)?love\s+(?:how|it\s+when|when)|(?:gotta|got\s+to|you\s+(?:gotta|have\s+to))\s+love|(?:great|nice|good)\s+job|nice\s+one|thanks\s+a\s+(?:lot|bunch)|(?:wow|gee|oh)\W+(?:thanks|thank\s+you)|well\s+done|way\s+to\s+go|bravo|oh\s+great|just\s+great|just\s+what\s+i\s+needed|great,\s+(?:another|more))\b/,
+    re: /\b(?:(?:just\s+)?love\s+(?:how|it\s+when|when)|(?:gotta|got\s+to|you\s+(?:gotta|have\s+to))\s+love|(?:great|nice|good)\s+job|nice\s+one|thanks\s+a\s+(?:lot|bunch)|[,–—-]\s*(?:thanks|thank\s+you)|(?:wow|gee|oh)\W+(?:thanks|thank\s+you)|well\s+done|way\s+to\s+go|bravo|oh\s+great|just\s+great|just\s+what\s+i\s+needed|great,\s+(?:another|more))\b/,
     valence: -2.0,
   },
   {
@@ -209,6 +224,14 @@ export const PATTERNS: readonly Pattern[] = [
     re: /\b(?:(?:can['’]?t|cannot|couldn['’]?t|could\s+not)\s+(?:possibly\s+)?(?:be|get|have\s+been)\s+(?:any\s+)?worse|never\s+(?:fails|ceases)\s+to\s+(?:disappoint|let\s+(?:me|us|you)\s+down|frustrate|annoy|infuriate|irritate|underwhelm)|(?:gone|going|went|goes)\s+downhill|could\s+(?:be|have\s+been)\s+(?:a\s+lot\s+|much\s+|way\s+|so\s+much\s+)?better|used\s+to\s+be\s+(?:so\s+|really\s+|very\s+|pretty\s+|actually\s+)?(?:good|great|better|amazing|awesome|decent|reliable|excellent|fantastic|the\s+best|my\s+favou?rite|affordable|cheap|fast)|(?:is|was|are|were|so|kinda|pretty|very|super|honestly|lowkey|straight|just|looks|tastes|feels|sounds)\s+mid\b(?![-'’\w])|(?:big|huge|massive|major|another|such\s+an?|what\s+an?|took\s+an?|taking\s+an?|take\s+the|took\s+the)\s+l\b(?![-'’\w]))/,
     valence: -2.0,
     idiom: true,
+  },
+  {
+    // Service faster than asked of it: "answered in under a minute", "got back to me within an hour",
+    // "next-day delivery", "arrived a day early".
+    id: 'quick-service',
+    re: /\b(?:(?:answered|replied|responded|got\s+back\s+to\s+(?:me|us)|picked\s+up|fixed\s+it|sorted\s+it(?:\s+out)?|resolved\s+it)\s+(?:with)?in\s+(?:under\s+|less\s+than\s+|about\s+|just\s+)?(?:a|an|one|two|three|five|ten|fifteen|\d+|a\s+few)\s+(?:seconds?|minutes?|mins?|hour)|(?:next|same)[-\s]day\s+(?:delivery|shipping|dispatch)|arrived\s+(?:a\s+day\s+|two\s+days\s+|\d+\s+days?\s+)?early)\b/,
+    valence: 2.0,
+    unsaid: true,
   },
   {
     id: 'recommend',
@@ -540,6 +563,8 @@ export function spanFeatures(
   for (const pattern of complaints) {
     if (!SARCASM.has(pattern.id)) {
       matched.push(pattern);
+      const range = pattern.unsaid ? matchRange(read, first, lower, pattern.re) : undefined;
+      if (range) unsaid.push({ from: range[0], to: range[1], praise: false });
       continue;
     }
     const range = matchRange(read, first, lower, pattern.re);

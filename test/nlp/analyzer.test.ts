@@ -93,6 +93,9 @@ describe('analyzer', () => {
 describe('analyzer rules, with small written examples', () => {
   const analyzer = testAnalyzer();
   const label = (text: string) => analyzer.analyze(text).label;
+  /** Labels of texts about Acme (its name given as the brand's). */
+  const acmeLabels = (texts: string[]) =>
+    texts.map((text) => analyzer.analyze(text, { ignoreWords: ['Acme'] }).label);
 
   it('weighs what follows "but"', () => {
     expect(label('The food was good but the service was terrible')).toBe('negative');
@@ -295,10 +298,47 @@ describe('analyzer rules, with small written examples', () => {
     expect(ids('at other times outside looking in')).toEqual([]);
   });
 
+  it('catches unwanted charges, no-shows, hang-ups, battery drain and wear, and praises quick service', () => {
+    // Before, in order: +0.03, +0.78, +0.70, +0.29, +0.10, +0.16, −0.18, −0.06 (neutral), +0.81, +0.75.
+    const acme = { ignoreWords: ['Acme'] };
+    const labels = acmeLabels([
+      "Acme's delivery window was 8am to 6pm and nobody came.",
+      'Hidden fees at checkout, thanks Acme.',
+      'Acme\'s "free trial" auto-renewed and charged me $99.',
+      'Acme please fix the Android app, it drains my battery.',
+      'Waited 45 minutes on the phone and Acme hung up.',
+      'The Acme hoodie shrank after one wash.',
+      'Acme hiked the delivery fee without telling anyone.',
+      'Acme support answered in under a minute, amazing.',
+    ]);
+    expect(labels).toEqual([...new Array(7).fill('negative'), 'positive']);
+    // The words of a phrasing the public sets lack are unsaid: "answered" (−0.92 from "no one
+    // answered"), "treat" (+1.52 from "a real treat") no longer read it backwards.
+    const unsaid = (text: string) => [
+      ...textFeatures(
+        createReader().read(text),
+        { known: new Set(), lexicon: new Map() },
+        false,
+      ).document.keys(),
+    ];
+    expect(unsaid('support answered in under a minute')).not.toContain('w:answered');
+    expect(unsaid('this is how you treat me')).not.toContain('w:treat');
+    expect(
+      analyzer.analyze('Been a loyal Acme customer for 10 years and this is how you treat me?', acme).label,
+    ).toBe('negative');
+    expect(analyzer.analyze("Acme's app update deleted all my saved playlists.", acme).label).not.toBe(
+      'positive',
+    );
+    const ids = (text: string) => PATTERNS.filter((p) => p.re.test(text)).map((p) => p.id);
+    expect(ids('i only waited 5 minutes')).toEqual([]);
+    expect(ids('i hung up my coat')).toEqual([]);
+    expect(ids('it arrived two days early')).toEqual(['quick-service']);
+    expect(ids('they replied in 3 days')).toEqual([]);
+  });
+
   it('reads the support runaround as a complaint, and a problem solved as none', () => {
     // Before: +0.35, +0.22, −0.11 (neutral), +0.34; each a complaint support should see.
-    const acme = { ignoreWords: ['Acme'] };
-    const labels = [
+    const labels = acmeLabels([
       'I just want to talk to a real person at Acme.',
       'Acme support is just a bot that sends me links.',
       'Transferred 4 times and nobody at Acme can help.',
@@ -306,7 +346,7 @@ describe('analyzer rules, with small written examples', () => {
       'Acme keeps sending me the same canned response.',
       "Acme's chatbot actually solved my problem quickly.",
       'Finally spoke to a human at Acme and she fixed it.',
-    ].map((text) => analyzer.analyze(text, acme).label);
+    ]);
     expect(labels.slice(0, 5)).toEqual(['negative', 'negative', 'negative', 'negative', 'negative']);
     // Solved is no complaint (−0.61 before): no negative label.
     expect(labels.slice(5)).not.toContain('negative');
@@ -358,14 +398,14 @@ describe('analyzer rules, with small written examples', () => {
     expect(praise.test("couldn't be better")).toBe(true);
     // Disappointment denied is praise; "never fails to" denies twice. Before: −0.40, −0.36, −0.42,
     // +0.11 and +0.84.
-    const labels = [
+    const labels = acmeLabels([
       'Acme never disappoints.',
       "Acme won't let you down.",
       "You won't regret buying from Acme.",
       'Acme never fails to disappoint.',
       "Acme's support never fails to let me down.",
       'Acme let me down again.',
-    ].map((text) => analyzer.analyze(text, acme).label);
+    ]);
     expect(labels).toEqual(['positive', 'positive', 'positive', 'negative', 'negative', 'negative']);
     const disappointed = PATTERNS.find((p) => p.id === 'disappointed')!.re;
     const denied = ['i was not at all disappointed', 'no regrets', 'you wont regret it'];
