@@ -50,7 +50,9 @@ export type Pattern = {
   /**
    * Its words are unsaid: no valence and no word feature, the pattern speaks for them. For phrasings
    * the public sets hardly hold, whose words the model learned from other uses ("answered" from "no
-   * one answered", "treat" from "a real treat"): those weights would read the phrase backwards.
+   * one answered", "treat" from "a real treat"): those weights would read the phrase backwards. Also
+   * for praise idioms ("can't fault" is no "fault") and problems put right ("sorted it"); not for
+   * complaint idioms, whose own weight is too small to carry them alone ("is mid" read as praise).
    */
   unsaid?: true;
 };
@@ -187,12 +189,14 @@ export const PATTERNS: readonly Pattern[] = [
   { id: 'avoid', re: /\b(?:avoid|stay\s+away|do\s*n[o']t\s+(?:buy|bother|waste))\b/, valence: -2.0 },
   {
     // A problem put right: "got my refund", "they refunded me", "replaced it, no questions asked",
-    // "sorted it out". Not when negated ("they still haven't fixed my account"). Read as an idiom: its
-    // words are no complaint ("refund") and its "no" negates nothing ("no questions asked").
+    // "sorted it out", "solved my problem". Not when negated ("they still haven't fixed my account"),
+    // nor asked for ("can I get a refund?"). Read as an idiom whose words are unsaid: they are no
+    // complaint ("refund") and its "no" negates nothing ("no questions asked").
     id: 'resolved',
-    re: /(?<!(?:\bnot|\bnever|n['’]t)\s+(?:\w+\s+)?)\b(?:(?:issue|problem)\s+(?:is|was|has\s+been|got)\s+(?:now\s+)?(?:resolved|fixed|sorted)|(?:got|received|get|getting)\s+(?:my|a|the|our|a\s+full|my\s+full)\s+(?:money\s+back|refund)|refunded\s+(?:me|us|my|our|the|it|in\s+full)|refund\s+(?:came|went)\s+through|(?:replac|fix|resolv|solv|sort)(?:ed|ing)\s+(?:it|them|my|the|this|everything|out)|(?:quick|fast|speedy|prompt|easy|smooth|hassle[-\s]free)\s+refund|sorted\s+(?:it|me|us|everything)\s+out|no\s+questions\s+asked|above\s+and\s+beyond|took\s+care\s+of\s+(?:it|me|us|everything|my))\b/,
+    re: /(?<!(?:\bnot|\bnever|n['’]t)\s+(?:\w+\s+)?)\b(?:(?:issue|problem)\s+(?:is|was|has\s+been|got)\s+(?:now\s+)?(?:resolved|fixed|sorted)|(?:got|received)\s+(?:my|a|the|our|a\s+full|my\s+full)\s+(?:money\s+back|refund)|refunded\s+(?:me|us|my|our|the|it|in\s+full)|refund\s+(?:came|went)\s+through|(?:replac|fix|resolv|solv|sort)(?:ed|ing)\s+(?:it|them|my|the|this|everything|out)|(?:quick|fast|speedy|prompt|easy|smooth|hassle[-\s]free)\s+refund|sorted\s+(?:it|me|us|everything)\s+out|no\s+questions\s+asked|above\s+and\s+beyond|took\s+care\s+of\s+(?:it|me|us|everything|my))\b/,
     valence: 2.0,
     idiom: true,
+    unsaid: true,
   },
   {
     // "Thanks @acme for losing my luggage", "thank you for nothing": the thanks is a complaint (its
@@ -213,9 +217,10 @@ export const PATTERNS: readonly Pattern[] = [
     // "Can't recommend Acme enough", "couldn't be happier", "nothing beats it", "never lets me down",
     // "is fire", "big W".
     id: 'praise-idiom',
-    re: /\b(?:(?:can['’]?t|cannot|can\s+not|couldn['’]?t|could\s+not)\s+(?:recommend|praise|thank)\s+(?:\S+\s+){0,4}?(?:highly\s+)?enough|(?:can['’]?t|cannot|couldn['’]?t|could\s+not)\s+(?:possibly\s+)?(?:be|get|have\s+been|ask\s+for\s+(?:an?|any))\s+(?:any\s+)?(?:better|happier|more\s+(?:happy|pleased|satisfied|impressed|thrilled|delighted))|nothing\s+(?:beats|compares\s+to|comes\s+close\s+to|tops)|(?:never|won['’]?t|will\s+not|does\s*n['’]?t|does\s+not|did\s*n['’]?t|did\s+not)\s+(?:ever\s+)?(?:lets?\s+(?:me|us|you)\s+down|disappoints?\b)|(?:is|was|are|were|so|straight|absolutely|lowkey|highkey|kinda|pure|actually|looks|sounds|tastes)\s+(?:straight\s+|absolutely\s+|pure\s+)?fire\b(?!\s+(?:alarm|hazard|exit|department|sale|drill|risk|damage|fighters?|station))|(?:big|huge|massive|major|another|such\s+a|what\s+a)\s+w\b(?![-'’\w]))/,
+    re: /\b(?:(?:can['’]?t|cannot|can\s+not|couldn['’]?t|could\s+not)\s+(?:recommend|praise|thank)\s+(?:\S+\s+){0,4}?(?:highly\s+)?enough|(?:can['’]?t|cannot|couldn['’]?t|could\s+not)\s+(?:possibly\s+)?(?:be|get|have\s+been|ask\s+for\s+(?:an?|any))\s+(?:any\s+)?(?:better|happier|more\s+(?:happy|pleased|satisfied|impressed|thrilled|delighted))|nothing\s+(?:beats|compares\s+to|comes\s+close\s+to|tops)|(?:can['’]?t|cannot|could\s*n['’]?t)\s+fault\b|(?:never|won['’]?t|will\s+not|does\s*n['’]?t|does\s+not|did\s*n['’]?t|did\s+not)\s+(?:ever\s+)?(?:lets?\s+(?:me|us|you)\s+down|disappoints?\b)|(?:is|was|are|were|so|straight|absolutely|lowkey|highkey|kinda|pure|actually|looks|sounds|tastes)\s+(?:straight\s+|absolutely\s+|pure\s+)?fire\b(?!\s+(?:alarm|hazard|exit|department|sale|drill|risk|damage|fighters?|station))|(?:big|huge|massive|major|another|such\s+a|what\s+a)\s+w\b(?![-'’\w]))/,
     valence: 2.0,
     idiom: true,
+    unsaid: true,
   },
   {
     // "Couldn't be worse", "could be better", "used to be good", "never fails to disappoint", "has
@@ -353,6 +358,22 @@ const PRAISE: ReadonlySet<string> = new Set([
 ]);
 /** Praise wrapped around a complaint (pattern ids). */
 export const SARCASM: ReadonlySet<string> = new Set(['sarcastic-thanks', 'sarcastic-praise']);
+/** Words of the problem a `resolved` pattern answers in the same span: no valence there. */
+const PUT_RIGHT_WORDS: ReadonlySet<string> = new Set([
+  'problem',
+  'problems',
+  'issue',
+  'issues',
+  'bug',
+  'bugs',
+  'error',
+  'errors',
+  'fault',
+  'faulty',
+  'defective',
+  'damaged',
+  'glitch',
+]);
 /** Complaint patterns that a `resolved` one answers in the same span. */
 const PUT_RIGHT: ReadonlySet<string> = new Set(['refund', 'broken', 'return-it', 'not-delivered']);
 /**
@@ -740,8 +761,11 @@ export function spanFeatures(
     }
   }
   if (resolved) {
-    // Its words are no complaint either: "replaced my broken blender" is no "broken".
+    // Its words are no complaint either: "replaced my broken blender" is no "broken", nor "I had a
+    // problem with my order but they sorted it" a problem.
     for (const { id, re } of found) if (PUT_RIGHT.has(id)) dropValencesIn(read, first, lower, re, valences);
+    for (const entry of valences)
+      if (entry.at >= 0 && PUT_RIGHT_WORDS.has(read.normals[entry.at] as string)) entry.v = 0;
   }
   for (const { id, valence: v } of matched) {
     add(features, `p:${id}`);
