@@ -224,9 +224,9 @@ export const PATTERNS: readonly Pattern[] = [
   },
   {
     // "Couldn't be worse", "could be better", "used to be good", "never fails to disappoint", "has
-    // gone downhill", "mid at best", "huge L for Acme".
+    // gone downhill", "average at best" (not "at Best Buy"), "mid", "huge L for Acme".
     id: 'complaint-idiom',
-    re: /\b(?:(?:can['’]?t|cannot|couldn['’]?t|could\s+not)\s+(?:possibly\s+)?(?:be|get|have\s+been)\s+(?:any\s+)?worse|never\s+(?:fails|ceases)\s+to\s+(?:disappoint|let\s+(?:me|us|you)\s+down|frustrate|annoy|infuriate|irritate|underwhelm)|(?:gone|going|went|goes)\s+downhill|could\s+(?:be|have\s+been)\s+(?:a\s+lot\s+|much\s+|way\s+|so\s+much\s+)?better|used\s+to\s+be\s+(?:so\s+|really\s+|very\s+|pretty\s+|actually\s+)?(?:good|great|better|amazing|awesome|decent|reliable|excellent|fantastic|the\s+best|my\s+favou?rite|affordable|cheap|fast)|(?:is|was|are|were|so|kinda|pretty|very|super|honestly|lowkey|straight|just|looks|tastes|feels|sounds)\s+mid\b(?![-'’\w])|(?:big|huge|massive|major|another|such\s+an?|what\s+an?|took\s+an?|taking\s+an?|take\s+the|took\s+the)\s+l\b(?![-'’\w]))/,
+    re: /\b(?:(?:can['’]?t|cannot|couldn['’]?t|could\s+not)\s+(?:possibly\s+)?(?:be|get|have\s+been)\s+(?:any\s+)?worse|never\s+(?:fails|ceases)\s+to\s+(?:disappoint|let\s+(?:me|us|you)\s+down|frustrate|annoy|infuriate|irritate|underwhelm)|(?:gone|going|went|goes)\s+downhill|at\s+best\b(?!\s+buy)|could\s+(?:be|have\s+been)\s+(?:a\s+lot\s+|much\s+|way\s+|so\s+much\s+)?better|used\s+to\s+be\s+(?:so\s+|really\s+|very\s+|pretty\s+|actually\s+)?(?:good|great|better|amazing|awesome|decent|reliable|excellent|fantastic|the\s+best|my\s+favou?rite|affordable|cheap|fast)|(?:is|was|are|were|so|kinda|pretty|very|super|honestly|lowkey|straight|just|looks|tastes|feels|sounds)\s+mid\b(?![-'’\w])|(?:big|huge|massive|major|another|such\s+an?|what\s+an?|took\s+an?|taking\s+an?|take\s+the|took\s+the)\s+l\b(?![-'’\w]))/,
     valence: -2.0,
     idiom: true,
   },

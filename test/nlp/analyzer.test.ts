@@ -408,6 +408,10 @@ describe('analyzer rules, with small written examples', () => {
     expect(praise.test("i can't recommend it")).toBe(false);
     expect(complaint.test('prices drop mid-march')).toBe(false);
     expect(complaint.test("couldn't be better")).toBe(false);
+    // "At best" damns with praise ("best" is +3.2 in VADER's lexicon); Best Buy is a shop.
+    expect(complaint.test('the service was average at best')).toBe(true);
+    expect(complaint.test('got it at best buy')).toBe(false);
+    expect(analyzer.analyze("Acme's new phone is mid at best", acme).label).toBe('negative');
     expect(praise.test("couldn't be better")).toBe(true);
     // Disappointment denied is praise; "never fails to" denies twice. Before: −0.40, −0.36, −0.42,
     // +0.11 and +0.84.
