@@ -425,7 +425,7 @@ function anyOf(sources: readonly string[]): RegExp {
 
 /**
  * The patterns that can match some part of a text (a sentence, a clause, the whole): those whose
- * screen matches the whole text. A part is tried on these only (the 31 regular expressions a span
+ * screen matches the whole text. A part is tried on these only (every pattern's expression, a span
  * otherwise), and most texts on none.
  */
 export function patternsOf(lower: string): readonly Pattern[] {
