@@ -215,9 +215,9 @@ export const PATTERNS: readonly Pattern[] = [
   },
   {
     // "Can't recommend Acme enough", "couldn't be happier", "nothing beats it", "never lets me down",
-    // "is fire", "big W".
+    // "went out of their way to help", "is fire", "big W".
     id: 'praise-idiom',
-    re: /\b(?:(?:can['’]?t|cannot|can\s+not|couldn['’]?t|could\s+not)\s+(?:recommend|praise|thank)\s+(?:\S+\s+){0,4}?(?:highly\s+)?enough|(?:can['’]?t|cannot|couldn['’]?t|could\s+not)\s+(?:possibly\s+)?(?:be|get|have\s+been|ask\s+for\s+(?:an?|any))\s+(?:any\s+)?(?:better|happier|more\s+(?:happy|pleased|satisfied|impressed|thrilled|delighted))|nothing\s+(?:beats|compares\s+to|comes\s+close\s+to|tops)|(?:can['’]?t|cannot|could\s*n['’]?t)\s+fault\b|(?:never|won['’]?t|will\s+not|does\s*n['’]?t|does\s+not|did\s*n['’]?t|did\s+not)\s+(?:ever\s+)?(?:lets?\s+(?:me|us|you)\s+down|disappoints?\b)|(?:is|was|are|were|so|straight|absolutely|lowkey|highkey|kinda|pure|actually|looks|sounds|tastes)\s+(?:straight\s+|absolutely\s+|pure\s+)?fire\b(?!\s+(?:alarm|hazard|exit|department|sale|drill|risk|damage|fighters?|station))|(?:big|huge|massive|major|another|such\s+a|what\s+a)\s+w\b(?![-'’\w]))/,
+    re: /\b(?:(?:can['’]?t|cannot|can\s+not|couldn['’]?t|could\s+not)\s+(?:recommend|praise|thank)\s+(?:\S+\s+){0,4}?(?:highly\s+)?enough|(?:can['’]?t|cannot|couldn['’]?t|could\s+not)\s+(?:possibly\s+)?(?:be|get|have\s+been|ask\s+for\s+(?:an?|any))\s+(?:any\s+)?(?:better|happier|more\s+(?:happy|pleased|satisfied|impressed|thrilled|delighted))|nothing\s+(?:beats|compares\s+to|comes\s+close\s+to|tops)|(?:can['’]?t|cannot|could\s*n['’]?t)\s+fault\b|(?:went|goes|go|going)\s+out\s+of\s+(?:their|his|her|its|the)\s+way\s+to\s+(?:help|find|make\s+sure|fix|get|sort|accommodate|assist)|(?:never|won['’]?t|will\s+not|does\s*n['’]?t|does\s+not|did\s*n['’]?t|did\s+not)\s+(?:ever\s+)?(?:lets?\s+(?:me|us|you)\s+down|disappoints?\b)|(?:is|was|are|were|so|straight|absolutely|lowkey|highkey|kinda|pure|actually|looks|sounds|tastes)\s+(?:straight\s+|absolutely\s+|pure\s+)?fire\b(?!\s+(?:alarm|hazard|exit|department|sale|drill|risk|damage|fighters?|station))|(?:big|huge|massive|major|another|such\s+a|what\s+a)\s+w\b(?![-'’\w]))/,
     valence: 2.0,
     idiom: true,
     unsaid: true,
@@ -231,10 +231,11 @@ export const PATTERNS: readonly Pattern[] = [
     idiom: true,
   },
   {
-    // Service faster than asked of it: "answered in under a minute", "got back to me within an hour",
-    // "next-day delivery", "arrived a day early".
+    // Service faster or further than asked of it: "answered in under a minute", "got back to me within
+    // an hour", "next-day delivery", "arrived a day early", "at my door by 9am", "stayed on the line
+    // until it worked".
     id: 'quick-service',
-    re: /\b(?:(?:answered|replied|responded|got\s+back\s+to\s+(?:me|us)|picked\s+up|fixed\s+it|sorted\s+it(?:\s+out)?|resolved\s+it)\s+(?:with)?in\s+(?:under\s+|less\s+than\s+|about\s+|just\s+)?(?:a|an|one|two|three|five|ten|fifteen|\d+|a\s+few)\s+(?:seconds?|minutes?|mins?|hour)|(?:next|same)[-\s]day\s+(?:delivery|shipping|dispatch)|arrived\s+(?:a\s+day\s+|two\s+days\s+|\d+\s+days?\s+)?early)\b/,
+    re: /\b(?:(?:answered|replied|responded|got\s+back\s+to\s+(?:me|us)|picked\s+up|fixed\s+it|sorted\s+it(?:\s+out)?|resolved\s+it)\s+(?:with)?in\s+(?:under\s+|less\s+than\s+|about\s+|just\s+)?(?:a|an|one|two|three|five|ten|fifteen|\d+|a\s+few)\s+(?:seconds?|minutes?|mins?|hour)|(?:next|same)[-\s]day\s+(?:delivery|shipping|dispatch)|arrived\s+(?:a\s+day\s+|two\s+days\s+|\d+\s+days?\s+)?early|stayed\s+on\s+the\s+(?:line|phone|call)\s+until|at\s+my\s+door\s+(?:by|within|the\s+next|next))\b/,
     valence: 2.0,
     unsaid: true,
   },

@@ -343,6 +343,15 @@ describe('analyzer rules, with small written examples', () => {
     expect(ids('i only waited 5 minutes')).toEqual([]);
     expect(ids('i hung up my coat')).toEqual([]);
     expect(ids('it arrived two days early')).toEqual(['quick-service']);
+    // Going further than asked (−0.04, −0.01 and −0.37 before).
+    expect(
+      acmeLabels([
+        'The Acme rep stayed on the line until everything worked.',
+        "Acme's staff went out of their way to find my size.",
+        'Ordered from Acme at 10pm, it was at my door by 9am.',
+      ]),
+    ).toEqual(['positive', 'positive', expect.not.stringMatching(/negative/)]);
+    expect(ids('the plot goes out of its way to annoy')).toEqual([]);
     expect(ids('they replied in 3 days')).toEqual([]);
   });
 
