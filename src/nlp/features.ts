@@ -417,11 +417,42 @@ const SCREENS: readonly RegExp[] = PATTERNS.map(({ re }) => {
  */
 const ANY_PATTERN = anyOf(SCREENS.map((re) => re.source));
 
-/** One regular expression matching where any of `sources` does; their common leading `\b` tried once. */
+/**
+ * One regular expression matching where any of `sources` does; the leading `\b` of those whose every
+ * alternative opens with one tried once ("\bnobody came|n't arrived" keeps its own: "hasn't arrived"
+ * has no word boundary before "n't").
+ */
 function anyOf(sources: readonly string[]): RegExp {
-  const atWord = sources.filter((s) => s.startsWith('\\b')).map((s) => `(?:${s.slice(2)})`);
-  const others = sources.filter((s) => !s.startsWith('\\b')).map((s) => `(?:${s})`);
+  const factored = (source: string) => topLevelAlternatives(source).every((a) => a.startsWith('\\b'));
+  const atWord = sources.filter(factored).map(
+    (s) =>
+      `(?:${topLevelAlternatives(s)
+        .map((a) => a.slice(2))
+        .join('|')})`,
+  );
+  const others = sources.filter((s) => !factored(s)).map((s) => `(?:${s})`);
   return new RegExp([`\\b(?:${atWord.join('|')})`, ...others].join('|'));
+}
+
+/** The alternatives of a regular expression's source at its top level ("a|(b|c)" → "a", "(b|c)"). */
+export function topLevelAlternatives(source: string): string[] {
+  const alternatives: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0, inClass = false; i < source.length; i++) {
+    const c = source[i];
+    if (c === '\\') i++;
+    else if (inClass) inClass = c !== ']';
+    else if (c === '[') inClass = true;
+    else if (c === '(') depth++;
+    else if (c === ')') depth--;
+    else if (c === '|' && depth === 0) {
+      alternatives.push(source.slice(start, i));
+      start = i + 1;
+    }
+  }
+  alternatives.push(source.slice(start));
+  return alternatives;
 }
 
 /**

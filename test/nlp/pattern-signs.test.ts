@@ -88,7 +88,12 @@ describe('patternsOf', () => {
         maxLength: 6,
       },
     )
-    .map((parts) => parts.join(' '));
+    .chain((parts) =>
+      // Mostly spaced, sometimes glued ("has" + "n't arrived"): a word boundary may be missing.
+      fc
+        .array(fc.constantFrom(' ', ' ', ' ', ''), { minLength: parts.length, maxLength: parts.length })
+        .map((gaps) => parts.map((part, i) => (i === 0 ? part : `${gaps[i]}${part}`)).join('')),
+    );
   const screens = PATTERNS.map((p) => new RegExp(withoutLookbehinds(p.re.source)));
   const screenEach = (lower: string) => PATTERNS.filter((_, k) => screens[k]?.test(lower));
 
@@ -103,7 +108,7 @@ describe('patternsOf', () => {
           expect(found, `${pattern.id} in "${part}"`).toContain(pattern);
         }
       }),
-      { numRuns: 3000 },
+      { numRuns: 3000, seed: 7 },
     );
   });
 
@@ -123,6 +128,8 @@ describe('patternsOf', () => {
     );
     expect(withoutLookbehinds('a(?<=[)(]b)c(?!d)')).toBe('ac(?!d)');
     expect(withoutLookbehinds('(?<name>x)')).toBe('(?<name>x)');
+    // "n't arrived" has no word boundary before it: its pattern's leading \b is not factored out.
+    expect(patternsOf("my parcel still hasn't arrived").map((p) => p.id)).toEqual(['not-delivered']);
     // A negated match is still screened in, since a clause of the text may hold it unnegated.
     expect(patternsOf('i was not disappointed').map((p) => p.id)).toEqual(['disappointed']);
   });
