@@ -6,7 +6,7 @@
  * negative one, whatever the sentence's own score. The stances decide who came out better in
  * direct comparisons (analytics' head-to-head).
  */
-import { termPattern } from './match-brands.ts';
+import { termPattern } from '../nlp/brand-terms.ts';
 
 export type StanceSentence = { text: string; score: number };
 export type StanceBrand = { brandId: number; terms: readonly string[] };

@@ -8,8 +8,6 @@
 
 import { termPattern } from '../nlp/brand-terms.ts';
 
-export { termPattern };
-
 export type BrandTerms = {
   id: number;
   include_terms: string[];

@@ -378,30 +378,42 @@ const PUT_RIGHT_WORDS: ReadonlySet<string> = new Set([
 /** Complaint patterns that a `resolved` one answers in the same span. */
 const PUT_RIGHT: ReadonlySet<string> = new Set(['refund', 'broken', 'return-it', 'not-delivered']);
 /**
+ * The characters of a regular expression's source that give it its structure: those outside escapes
+ * and character classes, each with its group depth (a group's parentheses at the depth around it).
+ */
+function* sourceStructure(source: string): Generator<{ at: number; c: string; depth: number }> {
+  let depth = 0;
+  for (let at = 0, inClass = false; at < source.length; at++) {
+    const c = source[at] as string;
+    if (c === '\\') at++;
+    else if (inClass) inClass = c !== ']';
+    else if (c === '[') inClass = true;
+    else {
+      if (c === ')') depth--;
+      yield { at, c, depth };
+      if (c === '(') depth++;
+    }
+  }
+}
+
+/**
  * A regular expression's source without its lookbehinds (`(?<!…)`, `(?<=…)`): it matches wherever the
  * expression does, and more. A lookbehind looks at the text before a match, which a part of a text
  * (a clause) may not have: the screens below must not rule a pattern out on that text.
  */
 export function withoutLookbehinds(source: string): string {
-  let out = source;
-  for (let at = out.indexOf('(?<'); at >= 0; at = out.indexOf('(?<', at)) {
-    if (out[at + 3] !== '!' && out[at + 3] !== '=') {
-      at += 3; // a named group
-      continue;
+  let out = '';
+  let kept = 0;
+  let open: { at: number; depth: number } | undefined;
+  for (const { at, c, depth } of sourceStructure(source)) {
+    if (!open && c === '(' && /^\(\?<[!=]/.test(source.slice(at, at + 4))) open = { at, depth };
+    else if (open && c === ')' && depth === open.depth) {
+      out += source.slice(kept, open.at);
+      kept = at + 1;
+      open = undefined;
     }
-    let depth = 0;
-    let end = at;
-    for (let inClass = false; end < out.length; end++) {
-      const c = out[end];
-      if (c === '\\') end++;
-      else if (inClass) inClass = c !== ']';
-      else if (c === '[') inClass = true;
-      else if (c === '(') depth++;
-      else if (c === ')' && --depth === 0) break;
-    }
-    out = out.slice(0, at) + out.slice(end + 1);
   }
-  return out;
+  return out + source.slice(kept);
 }
 
 /** Each pattern's screen: its expression without lookbehinds (the same object when it has none). */
@@ -423,32 +435,25 @@ const ANY_PATTERN = anyOf(SCREENS.map((re) => re.source));
  * has no word boundary before "n't").
  */
 function anyOf(sources: readonly string[]): RegExp {
-  const factored = (source: string) => topLevelAlternatives(source).every((a) => a.startsWith('\\b'));
-  const atWord = sources.filter(factored).map(
-    (s) =>
-      `(?:${topLevelAlternatives(s)
-        .map((a) => a.slice(2))
-        .join('|')})`,
-  );
-  const others = sources.filter((s) => !factored(s)).map((s) => `(?:${s})`);
+  const atWord: string[] = [];
+  const others: string[] = [];
+  for (const source of sources) {
+    const alternatives = topLevelAlternatives(source);
+    if (alternatives.every((a) => a.startsWith('\\b'))) {
+      atWord.push(`(?:${alternatives.map((a) => a.slice(2)).join('|')})`);
+    } else others.push(`(?:${source})`);
+  }
   return new RegExp([`\\b(?:${atWord.join('|')})`, ...others].join('|'));
 }
 
 /** The alternatives of a regular expression's source at its top level ("a|(b|c)" → "a", "(b|c)"). */
-export function topLevelAlternatives(source: string): string[] {
+function topLevelAlternatives(source: string): string[] {
   const alternatives: string[] = [];
-  let depth = 0;
   let start = 0;
-  for (let i = 0, inClass = false; i < source.length; i++) {
-    const c = source[i];
-    if (c === '\\') i++;
-    else if (inClass) inClass = c !== ']';
-    else if (c === '[') inClass = true;
-    else if (c === '(') depth++;
-    else if (c === ')') depth--;
-    else if (c === '|' && depth === 0) {
-      alternatives.push(source.slice(start, i));
-      start = i + 1;
+  for (const { at, c, depth } of sourceStructure(source)) {
+    if (c === '|' && depth === 0) {
+      alternatives.push(source.slice(start, at));
+      start = at + 1;
     }
   }
   alternatives.push(source.slice(start));
