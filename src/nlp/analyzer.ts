@@ -54,6 +54,7 @@ export type ReasonKind =
   | 'intent'
   | 'asks'
   | 'news'
+  | 'fact'
   | 'common-words';
 export type SentenceSentiment = { text: string; score: number; reasons: Reason[] };
 export type ThemeHit = { theme: string; score: number };

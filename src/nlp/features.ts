@@ -76,7 +76,7 @@ export const PATTERNS: readonly Pattern[] = [
   {
     // "still waiting", "no reply", "support has not replied in 3 days", "never heard back".
     id: 'still-waiting',
-    re: /\b(?:still|been)\s+waiting\b|\bbeen\s+on\s+hold\b|\bon\s+hold\s+(?:for|since)\b|\b(?:hours?|minutes?|mins?)\s+on\s+hold\b|\bno\s+(?:reply|response|answer|one\s+(?:answers|answered|called))\b|\b(?:has|have|had)\s*(?:n[o']t|never)\s+(?:replied|responded|answered|got(?:ten)?\s+back|heard\s+back|called\s+(?:me\s+)?back)\b|\bnever\s+(?:replied|responded|heard\s+back|got\s+back|called\s+(?:me\s+)?back)\b|\bno\s+one\s+(?:has\s+)?(?:replied|responded|answered|got\s+back)\b|(?<!\b(?:only|just|barely|never)\s+)\bwaited\s+(?:for\s+)?(?:over\s+|almost\s+|nearly\s+|about\s+|more\s+than\s+)?(?:an?|one|two|three|four|five|six|\d+)\s+(?:minutes?|mins?|hours?|hrs?|days?|weeks?)\b/,
+    re: /\b(?:still|been)\s+waiting\b|\bbeen\s+on\s+hold\b|\bon\s+hold\s+(?:for|since)\b|\b(?:hours?|minutes?|mins?)\s+on\s+hold\b|\bno\s+(?:reply|response|answer|one\s+(?:answers|answered|called))\b|\b(?:has|have|had)\s*(?:n[o']t|never)\s+(?:replied|responded|answered|got(?:ten)?\s+back|heard\s+back|called\s+(?:me\s+)?back)\b|\bnever\s+(?:replied|responded|heard\s+back|got\s+back|called\s+(?:me\s+)?back)\b|\bno\s+one\s+(?:has\s+)?(?:replied|responded|answered|got\s+back)\b|(?<!\b(?:only|just|barely|never)\s+)\bwaited\s+(?:for\s+)?(?:over\s+|almost\s+|nearly\s+|about\s+|more\s+than\s+)?(?:an?|one|two|three|four|five|six|\d+)\s+(?:minutes?|mins?|hours?|hrs?|days?|weeks?)\b|\b(?:it['’]?s|it\s+has|has)\s+been\s+(?:over\s+|almost\s+|nearly\s+|more\s+than\s+)?(?:an?|one|two|three|four|five|six|\d+)\s+(?:days?|weeks?|months?)(?=\s*(?:[.!,;]|$|and\s+(?:still|nothing|no)\b))/,
     valence: -2.0,
   },
   {
@@ -86,7 +86,7 @@ export const PATTERNS: readonly Pattern[] = [
   },
   {
     id: 'broken',
-    re: /\b(?:broke|broken|crash(?:es|ed|ing)?|freez(?:es|ing)|froze|fail(?:s|ed|ing)?|stuck|dead|tim(?:es|ed|ing)\s+out|drain(?:s|ed|ing)?\s+(?:my\s+|the\s+)?battery|(?:please|pls|plz)\s+fix|(?:shrank|shrunk|faded|fell\s+apart|came\s+apart|ripped|tore|peeled|pilled|frayed)\s+after)\b/,
+    re: /\b(?:broke|broken|crash(?:es|ed|ing)?|freez(?:es|ing)|froze|fail(?:s|ed|ing)?|stuck|dead|tim(?:es|ed|ing)\s+out|drain(?:s|ed|ing)?\s+(?:my\s+|the\s+)?battery|(?:please|pls|plz)\s+fix|(?:shrank|shrunk|faded|fell\s+apart|came\s+apart|ripped|tore|peeled|pilled|frayed)\s+after|(?:second|third|fourth|fifth|2nd|3rd|4th|5th)\s+(?:\w+\s+){0,2}?(?:this|in\s+(?:a|one|the\s+same))\s+(?:week|month|year))\b/,
     valence: -2.0,
   },
   {
@@ -110,7 +110,7 @@ export const PATTERNS: readonly Pattern[] = [
   },
   {
     id: 'cannot-access',
-    re: /\b(?:can'?t|cannot|can\s+not|unable\s+to|won'?t\s+let\s+me)\s+(?:log\s*(?:back\s+)?in|login|sign\s*(?:back\s+)?in|access|connect|load|open)\b|\b(?:locked|logged|kicked|signed)\s+(?:me\s+)?out\b|\b(?:keeps?|kept)\s+(?:logging|kicking|signing|locking)\s+(?:me|us)\s+out\b|\b(?:not|won'?t|doesn'?t|isn'?t)\s+load(?:ing)?\b/,
+    re: /\b(?:can'?t|cannot|can\s+not|unable\s+to|won'?t\s+let\s+me)\s+(?:log\s*(?:back\s+)?in|login|sign\s*(?:back\s+)?in|access|connect|load|open)\b|\b(?:locked|logged|kicked|signed)\s+(?:me\s+)?out\b|\blogs?\s+(?:me|us)\s+out\b|\b(?:won['’]?t|will\s+not|does\s*n['’]?t|doesnt|did\s*n['’]?t)\s+(?:let|allow)\s+(?:me|us)\s+(?!down\b)\w+|\b(?:keeps?|kept)\s+(?:logging|kicking|signing|locking)\s+(?:me|us)\s+out\b|\b(?:not|won'?t|doesn'?t|isn'?t)\s+load(?:ing)?\b/,
     valence: -2.0,
   },
   {
@@ -122,7 +122,7 @@ export const PATTERNS: readonly Pattern[] = [
   {
     // "Acme raised prices again", "price hike", "the fee went up", "they doubled the subscription".
     id: 'price-hike',
-    re: /\b(?:(?:raised|raising|raises|hiked|hiking|hikes|increased|increasing|doubled|doubling|jacked\s+up|bumped\s+up)\s+(?:the\s+|their\s+|its\s+|our\s+|my\s+|his\s+|her\s+)?(?:\w+\s+)?(?:prices?|fees?|rates?|subscription|membership|plan)|(?:price|fee|rate)\s+(?:hikes?|increases?)|(?:prices?|fees?|rates?|bills?)\s+(?:went|go|goes|keep\s+going|are\s+going|have\s+gone|has\s+gone)\s+up)\b/,
+    re: /\b(?:(?:raised|raising|raises|hiked|hiking|hikes|increased|increasing|doubled|doubling|jacked\s+up|bumped\s+up)\s+(?:the\s+|their\s+|its\s+|our\s+|my\s+|his\s+|her\s+)?(?:\w+\s+)?(?:prices?|fees?|rates?|subscription|membership|plan)|(?:price|fee|rate)\s+(?:hikes?|increases?)|(?:prices?|fees?|rates?|bills?)\s+(?:went|go|goes|keep\s+going|are\s+going|have\s+gone|has\s+gone)\s+up|(?:prices?|fees?|rates?|bills?|costs?)\s+(?:have\s+|has\s+|had\s+)?(?:doubled|tripled|skyrocketed|soared|gone\s+through\s+the\s+roof)|(?<=[£$€])\d+(?:[.,]\d+)?\s+more\s+than\s+(?:last|before|it\s+was|usual))\b/,
     valence: -2.0,
   },
   {
@@ -134,7 +134,7 @@ export const PATTERNS: readonly Pattern[] = [
   {
     // "sent me the wrong size", "got a used item instead of a new one", "received a damaged box".
     id: 'wrong-item',
-    re: /\b(?:(?:sent|send|sends|got|received|delivered|shipped)\s+(?:me\s+|us\s+)?(?:a|an|the|my)\s+(?:used|wrong|different|damaged|opened|refurbished|second[-\s]hand|dented|expired|fake|counterfeit)|instead\s+of\s+(?:the\s+one|what)\s+(?:i|we)\s+(?:ordered|paid\s+for|bought))\b/,
+    re: /\b(?:(?:sent|send|sends|got|received|delivered|shipped)\s+(?:me\s+|us\s+)?(?:a|an|the|my)\s+(?:used|wrong|different|damaged|opened|refurbished|second[-\s]hand|dented|expired|fake|counterfeit)|instead\s+of\s+(?:the\s+one|what)\s+(?:i|we)\s+(?:ordered|paid\s+for|bought)|(?:sent|shipped|delivered|posted|mailed)\s+(?:it\s+|them\s+|my\s+\w+\s+|our\s+\w+\s+|the\s+\w+\s+)?to\s+(?:my\s+old|our\s+old|an\s+old|the\s+wrong|a\s+different|the\s+old)\s+address)\b/,
     valence: -2.0,
   },
   {
@@ -168,15 +168,18 @@ export const PATTERNS: readonly Pattern[] = [
     // to a real person", "can't get through to a human", "just a bot", "transferred 4 times", "the
     // same canned response", "closed my ticket without answering", "marked it resolved but…".
     id: 'runaround',
-    re: /\b(?:(?:want|need|wanted|needed|trying|tried|try)\s+to\s+(?:talk|speak|chat)\s+(?:to|with)\s+(?:a\s+)?(?:real\s+|actual\s+|live\s+)?(?:human|person)|(?:can['’]?t|cannot|could\s*n['’]?t|unable\s+to|no\s+way\s+to|impossible\s+to)\s+(?:get\s+through\s+to|reach|talk\s+to|speak\s+to|get\s+hold\s+of|get)\s+(?:a\s+)?(?:real\s+|actual\s+|live\s+)?(?:human|person)|(?:just|only)\s+an?\s+(?:bot|chatbot|robot|script)|(?:transferred|passed\s+around|bounced\s+around)\s+(?:\d+|two|three|four|five|six|seven|multiple|several|many)\s+times|(?:canned|copy[-\s]?pasted?|scripted|generic)\s+(?:response|reply|answer|email|message)s?|closed\s+(?:my|the|our)\s+(?:ticket|case|complaint|request)\s+without|marked\s+(?:my\s+|the\s+|our\s+)?(?:ticket\s+|case\s+|issue\s+|it\s+)?(?:as\s+)?(?:resolved|solved|fixed|closed)\s+but)\b/,
+    re: /\b(?:(?:want|need|wanted|needed|trying|tried|try)\s+to\s+(?:talk|speak|chat)\s+(?:to|with)\s+(?:a\s+)?(?:real\s+|actual\s+|live\s+)?(?:human|person)|(?:can['’]?t|cannot|could\s*n['’]?t|unable\s+to|no\s+way\s+to|impossible\s+to)\s+(?:get\s+through\s+to|reach|talk\s+to|speak\s+to|get\s+hold\s+of|get)\s+(?:a\s+)?(?:real\s+|actual\s+|live\s+)?(?:human|person)|(?:just|only)\s+an?\s+(?:bot|chatbot|robot|script)|(?:transferred|passed\s+around|bounced\s+around)\s+(?:\d+|two|three|four|five|six|seven|multiple|several|many)\s+times|(?:canned|copy[-\s]?pasted?|scripted|generic)\s+(?:response|reply|answer|email|message)s?|copy[-\s]?past(?:e|ed|ing)\s+(?:the\s+|their\s+|a\s+)?(?:faq|policy|terms|script|same|help)|closed\s+(?:my|the|our)\s+(?:ticket|case|complaint|request)\s+without|marked\s+(?:my\s+|the\s+|our\s+)?(?:ticket\s+|case\s+|issue\s+|it\s+)?(?:as\s+)?(?:resolved|solved|fixed|closed)\s+but)\b/,
     valence: -2.0,
     unsaid: true,
   },
   {
-    // "auto-renewed and charged me $99", "charged me for a subscription I cancelled", "hidden fees".
+    // "auto-renewed and charged me $99", "charged me for a subscription I cancelled", "hidden fees",
+    // "signed up for the free trial and they charged me anyway".
     id: 'unwanted-charge',
-    re: /\bauto[-\s]?renew(?:ed|s)\b|\bautomatically\s+(?:renewed|charged|billed)\b|\bcharged\s+(?:me|us)\s+(?:without\s+(?:asking|consent|permission|warning|notice|telling)|for\s+(?:a|an|the|my)\s+(?:\w+\s+)?(?:i|we)\s+(?:cancell?ed|never\s+ordered|did\s*n['’]?t\s+order|returned))|\b(?:hidden|junk|surprise|sneaky|unexpected)\s+(?:fees?|charges?|costs?)\b/,
+    re: /\bauto[-\s]?renew(?:ed|s)\b|\bautomatically\s+(?:renewed|charged|billed)\b|\bcharged\s+(?:me|us)\s+(?:without\s+(?:asking|consent|permission|warning|notice|telling)|for\s+(?:a|an|the|my)\s+(?:\w+\s+)?(?:i|we)\s+(?:cancell?ed|never\s+ordered|did\s*n['’]?t\s+order|returned))|\b(?:hidden|junk|surprise|sneaky|unexpected)\s+(?:fees?|charges?|costs?)\b|\b(?:charged|billed)\s+(?:me|us)\s+anyway\b/,
     valence: -2.0,
+    // "charged" learned +0.90 from phones: "fully charged", "holds a charge".
+    unsaid: true,
   },
   { id: 'return-it', re: /\b(?:return(?:ed|ing)?\s+(?:it|this|them)|sent\s+it\s+back)\b/, valence: -2.0 },
   {
@@ -215,9 +218,11 @@ export const PATTERNS: readonly Pattern[] = [
   },
   {
     // "Can't recommend Acme enough", "couldn't be happier", "nothing beats it", "never lets me down",
-    // "went out of their way to help", "is fire", "big W".
+    // "went out of their way to help", "is fire", "big W", "never had a single issue", "just gets it",
+    // "knocked it out of the park", "hits different", "on another level", "my go-to", "a lifesaver",
+    // "kept me dry", "still going strong", "my bills went down", "the battery life is insane".
     id: 'praise-idiom',
-    re: /\b(?:(?:can['’]?t|cannot|can\s+not|couldn['’]?t|could\s+not)\s+(?:recommend|praise|thank)\s+(?:\S+\s+){0,4}?(?:highly\s+)?enough|(?:can['’]?t|cannot|couldn['’]?t|could\s+not)\s+(?:possibly\s+)?(?:be|get|have\s+been|ask\s+for\s+(?:an?|any))\s+(?:any\s+)?(?:better|happier|more\s+(?:happy|pleased|satisfied|impressed|thrilled|delighted))|nothing\s+(?:beats|compares\s+to|comes\s+close\s+to|tops)|(?:can['’]?t|cannot|could\s*n['’]?t)\s+fault\b|(?:went|goes|go|going)\s+out\s+of\s+(?:their|his|her|its|the)\s+way\s+to\s+(?:help|find|make\s+sure|fix|get|sort|accommodate|assist)|(?:never|won['’]?t|will\s+not|does\s*n['’]?t|does\s+not|did\s*n['’]?t|did\s+not)\s+(?:ever\s+)?(?:lets?\s+(?:me|us|you)\s+down|disappoints?\b)|(?:is|was|are|were|so|straight|absolutely|lowkey|highkey|kinda|pure|actually|looks|sounds|tastes)\s+(?:straight\s+|absolutely\s+|pure\s+)?fire\b(?!\s+(?:alarm|hazard|exit|department|sale|drill|risk|damage|fighters?|station))|(?:big|huge|massive|major|another|such\s+a|what\s+a)\s+w\b(?![-'’\w]))/,
+    re: /\b(?:(?:can['’]?t|cannot|can\s+not|couldn['’]?t|could\s+not)\s+(?:recommend|praise|thank)\s+(?:\S+\s+){0,4}?(?:highly\s+)?enough|(?:can['’]?t|cannot|couldn['’]?t|could\s+not)\s+(?:possibly\s+)?(?:be|get|have\s+been|ask\s+for\s+(?:an?|any))\s+(?:any\s+)?(?:better|happier|more\s+(?:happy|pleased|satisfied|impressed|thrilled|delighted))|nothing\s+(?:beats|compares\s+to|comes\s+close\s+to|tops)|(?:can['’]?t|cannot|could\s*n['’]?t)\s+fault\b|(?:went|goes|go|going)\s+out\s+of\s+(?:their|his|her|its|the)\s+way\s+to\s+(?:help|find|make\s+sure|fix|get|sort|accommodate|assist)|(?:never|won['’]?t|will\s+not|does\s*n['’]?t|does\s+not|did\s*n['’]?t|did\s+not)\s+(?:ever\s+)?(?:lets?\s+(?:me|us|you)\s+down|disappoints?\b)|(?:is|was|are|were|so|straight|absolutely|lowkey|highkey|kinda|pure|actually|looks|sounds|tastes)\s+(?:straight\s+|absolutely\s+|pure\s+)?fire\b(?!\s+(?:alarm|hazard|exit|department|sale|drill|risk|damage|fighters?|station))|(?:big|huge|massive|major|another|such\s+a|what\s+a)\s+w\b(?![-'’\w])|(?:never|not\s+once)\s+(?:had|have\s+had|experienced|run\s+into|ran\s+into)\s+(?:a\s+single|any|an?|one)\s+(?:issue|problem|complaint|fault|glitch|hiccup|outage|bug|crash|breakdown)s?\b(?!\s+(?:until|till|before|up\s+to))|(?:zero|not\s+a\s+single|not\s+one)\s+(?:issues?|problems?|complaints?|glitch(?:es)?|outages?|bugs?|crash(?:es)?|downtime)\b|(?:just|really|totally|truly)\s+gets?\s+it\b(?!\s+wrong)|(?:knocked|hit)\s+it\s+out\s+of\s+the\s+park|(?:nailed|smashed|crushed)\s+it\b|crush(?:es|ed|ing)?\s+(?:ice|everything|the\s+competition)\b|hits\s+different|on\s+(?:a\s+(?:whole\s+)?)?(?:another|different|other|next)\s+level|next[-\s]level|(?:my|our|the)\s+(?:new\s+)?go[-\s]to\b|game[-\s]?changer|life[-\s]?saver|kept\s+(?:me|us|my\s+\w+|the\s+\w+)\s+(?:dry|warm|cool|safe|going|sane)\b|still\s+going\s+strong|(?:still\s+)?(?:works|runs)\s+like\s+(?:new|a\s+charm|a\s+dream|the\s+day)|(?:my|our)\s+(?:\w+\s+)?(?:bills?|costs?|payments?)\s+(?:went|have\s+gone|has\s+gone|came)\s+down|saved\s+(?:me|us)\s+(?:a\s+(?:lot|ton|fortune)|\$?\d|so\s+much|hundreds|thousands)|(?:battery(?:\s+life)?|camera|sound(?:\s+quality)?|picture(?:\s+quality)?|performance|speed|value|quality|range|bass|screen|display)\s+(?:(?:on|of|in)\s+(?:the\s+|my\s+|this\s+|that\s+)?(?:[\w-]+\s+){1,3}?)?(?:is|are|'s)\s+(?:just\s+|absolutely\s+|honestly\s+|actually\s+|so\s+)?(?:insane|crazy|unreal|nuts|bonkers|sick|wild)\b)/,
     valence: 2.0,
     idiom: true,
     unsaid: true,
@@ -235,7 +240,7 @@ export const PATTERNS: readonly Pattern[] = [
     // an hour", "next-day delivery", "arrived a day early", "at my door by 9am", "stayed on the line
     // until it worked".
     id: 'quick-service',
-    re: /\b(?:(?:answered|replied|responded|got\s+back\s+to\s+(?:me|us)|picked\s+up|fixed\s+it|sorted\s+it(?:\s+out)?|resolved\s+it)\s+(?:with)?in\s+(?:under\s+|less\s+than\s+|about\s+|just\s+)?(?:a|an|one|two|three|five|ten|fifteen|\d+|a\s+few)\s+(?:seconds?|minutes?|mins?|hour)|(?:next|same)[-\s]day\s+(?:delivery|shipping|dispatch)|arrived\s+(?:a\s+day\s+|two\s+days\s+|\d+\s+days?\s+)?early|stayed\s+on\s+the\s+(?:line|phone|call)\s+until|at\s+my\s+door\s+(?:by|within|the\s+next|next))\b/,
+    re: /\b(?:(?:answered|replied|responded|got\s+back\s+to\s+(?:me|us)|picked\s+up|fixed\s+it|sorted\s+it(?:\s+out)?|resolved\s+it)\s+(?:with)?in\s+(?:under\s+|less\s+than\s+|about\s+|just\s+)?(?:a|an|one|two|three|five|ten|fifteen|\d+|a\s+few)\s+(?:seconds?|minutes?|mins?|hour)|(?<!\b(?:paid\s+for|pay\s+for|paying\s+for|ordered|chose|selected|booked|promised|guaranteed)\s+)(?:next|same)[-\s]day\s+(?:delivery|shipping|dispatch)|(?:shipped|sent|replaced|refunded|fixed|delivered|dispatched)\s+(?:\w+\s+){0,4}?(?:the\s+)?same\s+day\b|arrived\s+(?:a\s+day\s+|two\s+days\s+|\d+\s+days?\s+)?early|stayed\s+on\s+the\s+(?:line|phone|call)\s+(?:with\s+(?:me|us)\s+)?(?:until|for\s+(?:an?|one|two|\d+|over\s+an?)\s+(?:hours?|minutes?)\s+to\s+(?:sort|fix|help|get|make))|at\s+my\s+door\s+(?:by|within|the\s+next|next))\b/,
     valence: 2.0,
     unsaid: true,
   },

@@ -287,15 +287,20 @@ const HEADLINE_OPENERS = new Set(['breaking', 'news', 'update', 'exclusive', 're
 /** What may stand between a brand and its verb ("Acme's new ad campaign", "Acme CEO Jane Doe"). */
 const SUBJECT_TAGS = new Set(['NOUN', 'PROPN', 'ADJ', 'NUM', 'PART']);
 
-/** Whether the sentence `first..last` is news about the brand (see the module's comment). */
-function announces(
-  read: ReadText,
-  first: number,
-  last: number,
-  features: Features,
-  unscored: ReadonlySet<string> | undefined,
-): boolean {
-  if (unscored === undefined || features.has('x:question')) return false;
+/**
+ * A sentence (`first..last`, with its own features) of a text whose brands' words (`unscored`) are
+ * known, that asks nothing: what `announces` and `recounts` read.
+ */
+type BrandStatement = {
+  read: ReadText;
+  first: number;
+  last: number;
+  features: Features;
+  unscored: ReadonlySet<string>;
+};
+
+/** Whether the sentence is news about the brand (see the module's comment). */
+function announces({ read, first, last, features, unscored }: BrandStatement): boolean {
   const { normals, lemmas, pos, types } = read;
   let at = first;
   while (at <= last && (types[at] === 'punctuation' || HEADLINE_OPENERS.has(normals[at] as string))) at++;
@@ -305,12 +310,142 @@ function announces(
   // "Acme's new ad campaign starts", "Acme CEO Jane Doe announced": up to four words of the subject.
   for (let taken = 0; at <= last && taken < 4 && SUBJECT_TAGS.has(pos[at] as string); taken++) at++;
   for (let taken = 0; at <= last && taken < 4 && AUXILIARIES.has(normals[at] as string); taken++) at++;
-  const opensWithNews = at <= last && pos[at] === 'VERB' && NEWS_VERBS.has(lemmas[at] as string);
+  // "Acme will be at CES next week": where the brand will be is news too.
+  const isAt = normals[at - 1] === 'be' && (normals[at] === 'at' || normals[at] === 'in');
+  const opensWithNews = at <= last && ((pos[at] === 'VERB' && NEWS_VERBS.has(lemmas[at] as string)) || isAt);
   // The whole sentence is read for a judgement only where its opening is news.
   return opensWithNews && !judges(read, first, last, features);
 }
 
-export type PlainKind = 'asks' | 'news';
+/** Lemmas of the verbs of everyday dealings with a brand: "I ordered", "picked up", "got an email from". */
+const DEALINGS_VERBS = new Set([
+  'order',
+  'preorder',
+  'buy',
+  'purchase',
+  'pick',
+  'get',
+  'receive',
+  'switch',
+  'come',
+  'arrive',
+  'use',
+  'compare',
+  'try',
+  'sign',
+  'download',
+  'install',
+  'visit',
+  'book',
+  'subscribe',
+  'join',
+  'renew',
+  'upgrade',
+  'update',
+  'ship',
+  'deliver',
+  'pay',
+  'rent',
+  'register',
+  'reserve',
+  'fly',
+  'stay',
+  'watch',
+  'read',
+  'stream',
+]);
+/**
+ * Words that make an account of dealings a story with a point: a contrast, a repeat ("third",
+ * "every time"), a wait ("still", "since", "ago") or a mismatch ("instead").
+ */
+const STORY_WORDS = new Set([
+  'but',
+  'though',
+  'although',
+  'however',
+  'yet',
+  'still',
+  'only',
+  'twice',
+  'second',
+  'third',
+  'fourth',
+  'fifth',
+  'another',
+  'instead',
+  'ago',
+  'since',
+  'until',
+  'every',
+  'each',
+  'always',
+  'finally',
+  'literally',
+  'whole',
+  'than',
+  'more',
+  'less',
+  'most',
+  'least',
+  'much',
+  'so',
+  'too',
+  'very',
+]);
+/** Units of a wait: "two weeks", "a month", "3 days" (not "last week"). */
+const TIME_UNITS = new Set([
+  'minute',
+  'minutes',
+  'min',
+  'mins',
+  'hour',
+  'hours',
+  'hrs',
+  'day',
+  'days',
+  'week',
+  'weeks',
+  'month',
+  'months',
+  'year',
+  'years',
+]);
+const AMOUNTS = new Set(['a', 'an', 'one', 'few', 'several', 'couple', 'many']);
+
+/**
+ * Whether the sentence `first..last` is a plain account of dealings with the brand ("I ordered an
+ * Acme blender yesterday.", "Got an email from Acme about updating my password.", "The Acme app
+ * updated overnight to version 5.2."): it names the brand, its one verb (a gerund after a
+ * preposition aside) is one of `DEALINGS_VERBS`, and it holds no judgement, no question or "!", and
+ * nothing that gives a story its point (`STORY_WORDS`, a wait such as "two weeks", a comparison
+ * such as "cheaper"). Such a sentence reports; the model, which learned from reviews where every sentence is an opinion, read the first
+ * at −0.15 ("ordered" −0.80 from restaurant reviews) and "Acme will be at the trade show" at −0.90.
+ */
+function recounts({ read, first, last, features, unscored }: BrandStatement): boolean {
+  const { normals, lemmas, pos } = read;
+  let brand = false;
+  let verbs = 0;
+  for (let i = first; i <= last; i++) {
+    const normal = normals[i] as string;
+    if (normal === '!' || STORY_WORDS.has(normal)) return false;
+    if (TIME_UNITS.has(normal) && (pos[i - 1] === 'NUM' || AMOUNTS.has(normals[i - 1] as string)))
+      return false;
+    if (isBrand(normal, unscored)) {
+      // Whatever tag the name gets ("Zoom" reads as a verb), it is the brand.
+      brand = true;
+      continue;
+    }
+    // A comparison judges: "so much cheaper", "the best".
+    if (pos[i] === 'ADJ' && lemmas[i] !== normal && /(?:er|est)$/.test(normal)) return false;
+    // A gerund after a preposition ("about updating") or a purpose ("to track my parcel") is no verb of its own.
+    if (pos[i] !== 'VERB' || pos[i - 1] === 'ADP' || normals[i - 1] === 'to') continue;
+    if (!DEALINGS_VERBS.has(lemmas[i] as string)) return false;
+    verbs++;
+  }
+  return brand && verbs === 1 && !judges(read, first, last, features);
+}
+
+export type PlainKind = 'asks' | 'news' | 'fact';
 
 /**
  * A text's plain statements (`plain`: indexes of `read.sentences`, with what they are) and the
@@ -331,8 +466,10 @@ export function plainOf(
     if (!features) return;
     if (asksForInformation(read, sentence.first, sentence.last, features, unscored)) {
       plain.push({ k, kind: 'asks' });
-    } else if (announces(read, sentence.first, sentence.last, features, unscored)) {
-      plain.push({ k, kind: 'news' });
+    } else if (unscored !== undefined && !features.has('x:question')) {
+      const statement = { read, first: sentence.first, last: sentence.last, features, unscored };
+      if (announces(statement)) plain.push({ k, kind: 'news' });
+      else if (recounts(statement)) plain.push({ k, kind: 'fact' });
     }
   });
   if (plain.length === 0) return undefined;

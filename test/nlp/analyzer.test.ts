@@ -440,6 +440,44 @@ describe('analyzer rules, with small written examples', () => {
     expect(said.filter((text) => disappointed.test(text))).toEqual(said);
   });
 
+  it('reads praise that has no praise word, and complaints that have no complaint word', () => {
+    // Before: −0.10, −0.89, −0.64, −0.67, +0.00, −0.95 and −0.30 (the first five with these brand terms).
+    expect(
+      acmeLabels([
+        "Acme's new blender crushes ice like nothing.",
+        'The battery life on the Acme X2 is insane.',
+        'Never had a single issue with my Acme router.',
+        "Acme's customer service is on another level.",
+        'Acme knocked it out of the park with this update.',
+        'Switched to Acme and my bills went down by a third.',
+        "Acme's new jacket kept me dry through a full day of hiking in the rain.",
+      ]),
+    ).toEqual(Array(7).fill('positive'));
+    // Before: +0.49, +0.20, −0.63 and +0.31.
+    expect(
+      acmeLabels([
+        'Third Acme charger this year.',
+        "Paid for next-day delivery with Acme, it's been a week.",
+        'The Acme app logs me out every time I open it.',
+        "The Acme website won't let me change my address.",
+      ]),
+    ).toEqual(Array(4).fill('negative'));
+    const ids = (text: string) => PATTERNS.filter((p) => p.re.test(text)).map((p) => p.id);
+    // Not praise: a drama on another level is the words' own; an insane wait is a complaint.
+    expect(ids('the wait times are insane')).toEqual([]);
+    expect(ids('never had a single problem with it')).toEqual(['praise-idiom']);
+    expect(ids('never had a problem until today')).toEqual([]);
+    expect(ids('it has been a week since i switched')).toEqual([]);
+    expect(ids("it's been a week and still nothing")).toEqual(['still-waiting']);
+    expect(ids('paid for next-day delivery')).toEqual([]);
+    expect(ids('they shipped a replacement the same day')).toEqual(['quick-service']);
+    expect(ids("acme won't let me down")).toEqual(['praise-idiom']);
+    expect(ids("the site won't let me change my address")).toEqual(['cannot-access']);
+    expect(ids('my bill was £40 more than last month')).toEqual(['price-hike']);
+    expect(ids('they sent it to my old address')).toEqual(['wrong-item']);
+    expect(ids('support copy-pasted the faq at me')).toEqual(['runaround']);
+  });
+
   it('knows product and service words the VADER lexicon lacks', () => {
     // Before the domain words, the first two scored −0.04 (neutral) and +0.38 (positive).
     expect(label('The billing page is a nightmare.')).toBe('negative');

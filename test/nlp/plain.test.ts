@@ -120,6 +120,13 @@ describe('news about the brand', () => {
     expect(acme('Acme is recalling 10,000 kettles over a wiring fault.').label).toBe('negative');
   });
 
+  it('reads where the brand will be as news', () => {
+    // −0.90 before: "trade" −1.14 and "show in" −1.06, learned from reviews.
+    const result = acme('Acme will be at the trade show in Vegas next week.');
+    expect(result.score).toBe(0);
+    expect(result.reasons[0]).toMatchObject({ kind: 'news' });
+  });
+
   it('needs the brand: without brand terms nothing announces', () => {
     const result = analyzer.analyze('Acme acquired Globex for $2 billion.');
     expect(result.reasons.some((r) => r.kind === 'news')).toBe(false);
@@ -129,5 +136,62 @@ describe('news about the brand', () => {
     const result = acme('Acme launched the Pro 2 today. It looks amazing!');
     expect(result.sentences[0]!.score).toBe(0);
     expect(result.label).toBe('positive');
+  });
+});
+
+describe('plain accounts of dealings with the brand', () => {
+  const analyzer = testAnalyzer();
+  const acme = (text: string) => analyzer.analyze(text, { ignoreWords: ['Acme', 'Globex'] });
+
+  it('score 0, neutral, with the sentence as the reason', () => {
+    // The model alone: −0.15, −0.71, +0.29, −0.14, +0.41, +0.69, +0.95, +0.90 and −0.71, each from
+    // words that reviews taught it ("ordered" −0.80, "headphones" −0.84, "overnight" +1.10).
+    for (const text of [
+      'I ordered an Acme blender yesterday.',
+      'Just picked up my new Acme headphones from the store.',
+      'Switched my phone plan to Acme last week.',
+      "Acme's new catalogue came in the post today.",
+      'Got an email from Acme about updating my password.',
+      'Comparing Acme and Globex for our office printers.',
+      'The Acme app updated overnight to version 5.2.',
+      'I upgraded to Acme Pro today.',
+      'Acme headphones come in black and white.',
+      'Downloaded the Acme app to track my parcel.',
+    ]) {
+      const result = acme(text);
+      expect(result.score, text).toBe(0);
+      expect(result.label, text).toBe('neutral');
+      expect(result.reasons[0], text).toMatchObject({ kind: 'fact', text });
+    }
+  });
+
+  it('leaves stories with a point, judgements and other verbs to the model', () => {
+    for (const text of [
+      // A mismatch (two verbs), a wait, a repeat, a contrast, a comparison, a judgement, a question.
+      'I ordered a blender from Acme and got a toaster.',
+      'I ordered from Acme two weeks ago.',
+      'Third Acme charger this year.',
+      'I ordered from Acme but it never arrived.',
+      'Switching to Acme from Globex, so much cheaper.',
+      'I ordered the Acme blender and love it.',
+      'Did you order from Acme?',
+      "Acme's delivery driver left my parcel in the rain.",
+      'Renewed my Acme membership for another year.',
+      'I ordered an Acme blender yesterday!',
+    ]) {
+      expect(
+        acme(text).reasons.some((r) => r.kind === 'fact'),
+        text,
+      ).toBe(false);
+    }
+    expect(acme('I ordered from Acme but it never arrived.').label).toBe('negative');
+  });
+
+  it('needs the brand named in the sentence', () => {
+    expect(analyzer.analyze('I ordered a blender yesterday.').reasons.some((r) => r.kind === 'fact')).toBe(
+      false,
+    );
+    const result = acme('Love Acme. I ordered a blender yesterday.');
+    expect(result.reasons.some((r) => r.kind === 'fact')).toBe(false);
   });
 });
