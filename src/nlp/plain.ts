@@ -1,6 +1,6 @@
 /**
- * Plain statements, which say nothing for or against anyone: questions that ask for information and
- * news about a brand. The model learned from reviews, where questions are mostly rhetorical ("Who in
+ * Plain statements, which say nothing for or against anyone: questions that ask for information,
+ * news about a brand and plain accounts of dealings with it. The model learned from reviews, where questions are mostly rhetorical ("Who in
  * their right mind is gonna buy this battery?", "So what's the point?") and every sentence is an
  * opinion; it scored "How do I reset my Acme password?" −0.78, "Does Acme offer student discounts?"
  * −0.63, "Acme acquired Globex for $2 billion." −0.23 and "Acme changed its logo." −0.29: each a
@@ -10,12 +10,15 @@
  * @mention or the brand's name: "Hey Acme, is the blue one back in stock?"). It **announces** when,
  * with brand terms given, it opens with the brand ("Acme", "Acme's new ad campaign", "BREAKING: Acme
  * CEO Jane Doe") and a verb of corporate news (`NEWS_VERBS`: launched, announced, is opening, will
- * release, acquired, has moved…). Either way it must hold no sentiment evidence: no word, emoji or
+ * release, acquired, has moved…) or where it will be ("will be at CES"). It **recounts** when, with
+ * brand terms given, it names the brand and its one verb is an everyday dealing ("I ordered an Acme
+ * blender yesterday.", see `recounts`). Each must hold no sentiment evidence: no word, emoji or
  * pattern with a valence, no negation ("Is there no way to…"), no word of rhetoric ("Do you even test
  * this?", "Is it just me or…", "updated the app again") and no word of a problem ("Is Acme down?").
  * "Why…" and "When will…" never ask here: they are how people chase a problem. The question frames
  * are few on purpose: on the public labelled sets, where questions are mostly rhetorical, 72 of
- * 26,320 texts hold a question with one of them; no brand is named there, so none announces.
+ * 26,320 texts hold a question with one of them; no brand is named there, so none announces or
+ * recounts.
  */
 import { type AnalysedSpans, type FeatureContext, type Features, partFeatures } from './features.ts';
 import type { ReadText } from './read.ts';
@@ -416,10 +419,11 @@ const AMOUNTS = new Set(['a', 'an', 'one', 'few', 'several', 'couple', 'many']);
  * Whether the sentence `first..last` is a plain account of dealings with the brand ("I ordered an
  * Acme blender yesterday.", "Got an email from Acme about updating my password.", "The Acme app
  * updated overnight to version 5.2."): it names the brand, its one verb (a gerund after a
- * preposition aside) is one of `DEALINGS_VERBS`, and it holds no judgement, no question or "!", and
- * nothing that gives a story its point (`STORY_WORDS`, a wait such as "two weeks", a comparison
- * such as "cheaper"). Such a sentence reports; the model, which learned from reviews where every sentence is an opinion, read the first
- * at −0.15 ("ordered" −0.80 from restaurant reviews) and "Acme will be at the trade show" at −0.90.
+ * preposition or a purpose after "to" aside) is one of `DEALINGS_VERBS`, and it holds no judgement,
+ * no "!", and nothing that gives a story its point (`STORY_WORDS`, a wait such as "two weeks", a
+ * comparison such as "cheaper"). Such a sentence reports; the model, which learned from reviews
+ * where every sentence is an opinion, read the first at −0.15 ("ordered" −0.80 from restaurant
+ * reviews).
  */
 function recounts({ read, first, last, features, unscored }: BrandStatement): boolean {
   const { normals, lemmas, pos } = read;
@@ -437,7 +441,8 @@ function recounts({ read, first, last, features, unscored }: BrandStatement): bo
     }
     // A comparison judges: "so much cheaper", "the best".
     if (pos[i] === 'ADJ' && lemmas[i] !== normal && /(?:er|est)$/.test(normal)) return false;
-    // A gerund after a preposition ("about updating") or a purpose ("to track my parcel") is no verb of its own.
+    // A gerund after a preposition ("about updating") or a purpose ("to track my parcel") is no verb
+    // of its own.
     if (pos[i] !== 'VERB' || pos[i - 1] === 'ADP' || normals[i - 1] === 'to') continue;
     if (!DEALINGS_VERBS.has(lemmas[i] as string)) return false;
     verbs++;

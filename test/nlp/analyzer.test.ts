@@ -93,6 +93,8 @@ describe('analyzer', () => {
 describe('analyzer rules, with small written examples', () => {
   const analyzer = testAnalyzer();
   const label = (text: string) => analyzer.analyze(text).label;
+  /** The patterns that match a text (lowercased, as the analyzer reads it), by id. */
+  const ids = (text: string) => PATTERNS.filter((p) => p.re.test(text.toLowerCase())).map((p) => p.id);
   /** Labels of texts about Acme (its name given as the brand's). */
   const acmeLabels = (texts: string[]) =>
     texts.map((text) => analyzer.analyze(text, { ignoreWords: ['Acme'] }).label);
@@ -140,7 +142,6 @@ describe('analyzer rules, with small written examples', () => {
     expect(label('Still waiting for my refund after three weeks')).toBe('negative');
     // Billing and unanswered-support complaints: positive (+0.23) before these phrasings were patterns.
     expect(label('Acme charged me twice this month and support has not replied in 3 days.')).toBe('negative');
-    const ids = (text: string) => PATTERNS.filter((p) => p.re.test(text.toLowerCase())).map((p) => p.id);
     expect(ids('They billed us three times')).toEqual(['refund']);
     expect(ids('I was double-charged')).toEqual(['refund']);
     expect(ids("Support hasn't replied")).toEqual(['still-waiting']);
@@ -169,7 +170,6 @@ describe('analyzer rules, with small written examples', () => {
   });
 
   it('reads thanks and love wrapped around a complaint as the complaint', () => {
-    const ids = (text: string) => PATTERNS.filter((p) => p.re.test(text.toLowerCase())).map((p) => p.id);
     expect(ids('Thanks @acme for losing my luggage')).toEqual(['sarcastic-thanks']);
     expect(ids('Thank you for nothing')).toEqual(['sarcastic-thanks']);
     expect(ids('Thanks for the quick fix')).toEqual([]);
@@ -226,7 +226,6 @@ describe('analyzer rules, with small written examples', () => {
   });
 
   it('reads a problem put right as no complaint', () => {
-    const ids = (text: string) => PATTERNS.filter((p) => p.re.test(text.toLowerCase())).map((p) => p.id);
     expect(ids('Acme replaced it, no questions asked')).toEqual(['resolved']);
     expect(ids('Finally got my refund')).toEqual(expect.arrayContaining(['resolved']));
     expect(ids('My issue has been resolved')).toEqual(['resolved']);
@@ -300,7 +299,6 @@ describe('analyzer rules, with small written examples', () => {
     const acme = { ignoreWords: ['Acme'] };
     expect(analyzer.analyze("Acme's checkout keeps timing out on mobile.", acme).label).toBe('negative');
     expect(analyzer.analyze("Acme's quality has really gone downhill.", acme).label).toBe('negative');
-    const ids = (text: string) => PATTERNS.filter((p) => p.re.test(text)).map((p) => p.id);
     expect(ids('the update deleted all my saved playlists')).toEqual(['lost-data']);
     expect(ids('i lost my fave pen')).toEqual([]);
     expect(ids('this is how you treat loyal customers?')).toEqual(['mistreated']);
@@ -339,7 +337,6 @@ describe('analyzer rules, with small written examples', () => {
     expect(analyzer.analyze("Acme's app update deleted all my saved playlists.", acme).label).not.toBe(
       'positive',
     );
-    const ids = (text: string) => PATTERNS.filter((p) => p.re.test(text)).map((p) => p.id);
     expect(ids('i only waited 5 minutes')).toEqual([]);
     expect(ids('i hung up my coat')).toEqual([]);
     expect(ids('it arrived two days early')).toEqual(['quick-service']);
@@ -462,7 +459,6 @@ describe('analyzer rules, with small written examples', () => {
         "The Acme website won't let me change my address.",
       ]),
     ).toEqual(Array(4).fill('negative'));
-    const ids = (text: string) => PATTERNS.filter((p) => p.re.test(text)).map((p) => p.id);
     // Not praise: a drama on another level is the words' own; an insane wait is a complaint.
     expect(ids('the wait times are insane')).toEqual([]);
     expect(ids('never had a single problem with it')).toEqual(['praise-idiom']);

@@ -1,6 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { VERDICT_SCORE } from '../../src/nlp/analyzer.ts';
+import { type Analysis, VERDICT_SCORE } from '../../src/nlp/analyzer.ts';
+import type { PlainKind } from '../../src/nlp/plain.ts';
 import { testAnalyzer } from '../helpers/deps.ts';
+
+/** Each text scores 0, neutral, with itself as the first reason, of `kind`. */
+function expectPlain(analyze: (text: string) => Analysis, kind: PlainKind, texts: readonly string[]): void {
+  for (const text of texts) {
+    const result = analyze(text);
+    expect(result.score, text).toBe(0);
+    expect(result.label, text).toBe('neutral');
+    expect(result.reasons[0], text).toMatchObject({ kind, text });
+  }
+}
+
+/** Whether a text has a reason of `kind`. */
+const hasReason = (result: Analysis, kind: PlainKind) => result.reasons.some((r) => r.kind === kind);
 
 describe('questions that ask for information', () => {
   const analyzer = testAnalyzer();
@@ -45,10 +59,7 @@ describe('questions that ask for information', () => {
       'How do I get a refund for this broken Acme kettle?',
       'Is Acme worth it?',
     ]) {
-      expect(
-        acme(text).reasons.some((r) => r.kind === 'asks'),
-        text,
-      ).toBe(false);
+      expect(hasReason(acme(text), 'asks'), text).toBe(false);
     }
     expect(acme('Is Acme down?').label).toBe('negative');
     expect(acme('How do I get a refund for this broken Acme kettle?').label).toBe('negative');
@@ -87,7 +98,7 @@ describe('news about the brand', () => {
 
   it('scores 0, neutral, with the sentence as the reason', () => {
     // The model alone: −0.23, −0.29, +0.26, +0.61, −0.17 and +0.49.
-    for (const text of [
+    expectPlain(acme, 'news', [
       'Acme acquired Globex for $2 billion.',
       'Acme changed its logo.',
       'Acme has moved its headquarters to Austin.',
@@ -96,15 +107,10 @@ describe('news about the brand', () => {
       'Acme is closing its Leeds store.',
       'BREAKING: Acme CEO Jane Doe announced a new plan.',
       'Acme is set to release the Pro 2 on March 3.',
-    ]) {
-      const result = acme(text);
-      expect(result.score, text).toBe(0);
-      expect(result.label, text).toBe('neutral');
-      expect(result.reasons[0], text).toMatchObject({ kind: 'news', text });
-    }
+    ]);
   });
 
-  it('leaves news that carries a judgement, and first-person posts, to the model', () => {
+  it('leaves news that carries a judgement, and first-person posts, out of the news', () => {
     for (const text of [
       'Acme is recalling 10,000 kettles over a wiring fault.',
       'Acme raised prices on its basic plan from $10 to $12.',
@@ -112,10 +118,7 @@ describe('news about the brand', () => {
       'Acme changed my plan without asking.',
       'I ordered an Acme blender yesterday.',
     ]) {
-      expect(
-        acme(text).reasons.some((r) => r.kind === 'news'),
-        text,
-      ).toBe(false);
+      expect(hasReason(acme(text), 'news'), text).toBe(false);
     }
     expect(acme('Acme is recalling 10,000 kettles over a wiring fault.').label).toBe('negative');
   });
@@ -129,7 +132,7 @@ describe('news about the brand', () => {
 
   it('needs the brand: without brand terms nothing announces', () => {
     const result = analyzer.analyze('Acme acquired Globex for $2 billion.');
-    expect(result.reasons.some((r) => r.kind === 'news')).toBe(false);
+    expect(hasReason(result, 'news')).toBe(false);
   });
 
   it('scores a text by what the rest of it says', () => {
@@ -146,7 +149,7 @@ describe('plain accounts of dealings with the brand', () => {
   it('score 0, neutral, with the sentence as the reason', () => {
     // The model alone: −0.15, −0.71, +0.29, −0.14, +0.41, +0.69, +0.95, +0.90 and −0.71, each from
     // words that reviews taught it ("ordered" −0.80, "headphones" −0.84, "overnight" +1.10).
-    for (const text of [
+    expectPlain(acme, 'fact', [
       'I ordered an Acme blender yesterday.',
       'Just picked up my new Acme headphones from the store.',
       'Switched my phone plan to Acme last week.',
@@ -157,12 +160,7 @@ describe('plain accounts of dealings with the brand', () => {
       'I upgraded to Acme Pro today.',
       'Acme headphones come in black and white.',
       'Downloaded the Acme app to track my parcel.',
-    ]) {
-      const result = acme(text);
-      expect(result.score, text).toBe(0);
-      expect(result.label, text).toBe('neutral');
-      expect(result.reasons[0], text).toMatchObject({ kind: 'fact', text });
-    }
+    ]);
   });
 
   it('leaves stories with a point, judgements and other verbs to the model', () => {
@@ -179,19 +177,13 @@ describe('plain accounts of dealings with the brand', () => {
       'Renewed my Acme membership for another year.',
       'I ordered an Acme blender yesterday!',
     ]) {
-      expect(
-        acme(text).reasons.some((r) => r.kind === 'fact'),
-        text,
-      ).toBe(false);
+      expect(hasReason(acme(text), 'fact'), text).toBe(false);
     }
     expect(acme('I ordered from Acme but it never arrived.').label).toBe('negative');
   });
 
   it('needs the brand named in the sentence', () => {
-    expect(analyzer.analyze('I ordered a blender yesterday.').reasons.some((r) => r.kind === 'fact')).toBe(
-      false,
-    );
-    const result = acme('Love Acme. I ordered a blender yesterday.');
-    expect(result.reasons.some((r) => r.kind === 'fact')).toBe(false);
+    expect(hasReason(analyzer.analyze('I ordered a blender yesterday.'), 'fact')).toBe(false);
+    expect(hasReason(acme('Love Acme. I ordered a blender yesterday.'), 'fact')).toBe(false);
   });
 });
