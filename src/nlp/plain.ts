@@ -251,6 +251,7 @@ const NEWS_VERBS = new Set([
   'test',
   'pilot',
   'join',
+  'offer',
 ]);
 /** Words between the brand and its verb: "is set to", "has officially", "plans to", "will soon". */
 const AUXILIARIES = new Set([
@@ -285,6 +286,8 @@ const AUXILIARIES = new Set([
   'expected',
   'about',
 ]);
+/** What may follow a release's "drops": "on Friday", "this week", "tomorrow". */
+const RELEASE_DATES = new Set(['on', 'this', 'next', 'today', 'tomorrow', 'tonight', 'in']);
 /** What a headline may open with: "BREAKING:", "Just in:", "Update:". */
 const HEADLINE_OPENERS = new Set(['breaking', 'news', 'update', 'exclusive', 'report', 'just', 'in']);
 /** What may stand between a brand and its verb ("Acme's new ad campaign", "Acme CEO Jane Doe"). */
@@ -310,12 +313,20 @@ function announces({ read, first, last, features, unscored }: BrandStatement): b
   const subject = at;
   while (at <= last && isBrand(normals[at] as string, unscored)) at++;
   if (at === subject) return false;
+  // "Acme's spring collection drops on Friday" is a release, though wink tags that "drops" a noun;
+  // "prices drop" is no news.
+  const releases = (i: number) => lemmas[i] === 'drop' && RELEASE_DATES.has(normals[i + 1] as string);
   // "Acme's new ad campaign starts", "Acme CEO Jane Doe announced": up to four words of the subject.
-  for (let taken = 0; at <= last && taken < 4 && SUBJECT_TAGS.has(pos[at] as string); taken++) at++;
+  const inSubject = (i: number) => SUBJECT_TAGS.has(pos[i] as string) && !releases(i);
+  for (let taken = 0; at <= last && taken < 4 && inSubject(at); taken++) at++;
   for (let taken = 0; at <= last && taken < 4 && AUXILIARIES.has(normals[at] as string); taken++) at++;
   // "Acme will be at CES next week": where the brand will be is news too.
   const isAt = normals[at - 1] === 'be' && (normals[at] === 'at' || normals[at] === 'in');
-  const opensWithNews = at <= last && ((pos[at] === 'VERB' && NEWS_VERBS.has(lemmas[at] as string)) || isAt);
+  const verb = lemmas[at] as string;
+  // After an auxiliary a news verb is one though tagged an adjective ("Acme will close its branch").
+  const verbal = pos[at] === 'VERB' || (pos[at] === 'ADJ' && AUXILIARIES.has(normals[at - 1] as string));
+  const news = verb === 'drop' ? releases(at) : verbal && NEWS_VERBS.has(verb);
+  const opensWithNews = at <= last && (news || isAt);
   // The whole sentence is read for a judgement only where its opening is news.
   return opensWithNews && !judges(read, first, last, features);
 }
@@ -444,7 +455,12 @@ function recounts({ read, first, last, features, unscored }: BrandStatement): bo
     // A gerund after a preposition ("about updating") or a purpose ("to track my parcel") is no verb
     // of its own.
     if (pos[i] !== 'VERB' || pos[i - 1] === 'ADP' || normals[i - 1] === 'to') continue;
-    if (!DEALINGS_VERBS.has(lemmas[i] as string)) return false;
+    // "My sister works at Acme" is employment ("it works for me" is praise).
+    const employs =
+      lemmas[i] === 'work' &&
+      (normals[i + 1] === 'at' || normals[i + 1] === 'for') &&
+      isBrand(normals[i + 2] as string, unscored);
+    if (!DEALINGS_VERBS.has(lemmas[i] as string) && !employs) return false;
     verbs++;
   }
   return brand && verbs === 1 && !judges(read, first, last, features);

@@ -474,6 +474,33 @@ describe('analyzer rules, with small written examples', () => {
     expect(ids('support copy-pasted the faq at me')).toEqual(['runaround']);
   });
 
+  it('gives the patterns the public sets never hold a weight of their kind', () => {
+    // Before: neutral at −0.04 and +0.02 ("quick-service" matched, but had no weight: the model saw it
+    // in fewer than two public texts), and −0.29, −0.29, 0 (a "fact"), −0.99, +0.57, +0.44 and −0.57.
+    expect(
+      acmeLabels([
+        'The Acme rep stayed on the phone until my router was working again.',
+        'Ordered at 10pm, the Acme parcel was at my door by 8am.',
+        'The Acme team remembered my name on my second visit.',
+        "Acme's new checkout is so much faster than before.",
+        'Switched to Acme last year and my phone bill is half what it was.',
+        'The Acme headphones block out my entire commute.',
+        'The Acme courier called ahead and waited while I got downstairs.',
+      ]),
+    ).toEqual(Array(7).fill('positive'));
+    expect(
+      acmeLabels([
+        'The Acme shirt shrank two sizes after one wash.',
+        "Acme's chat bot just loops me back to the main menu.",
+        "Acme's new interface is slower than the old one.",
+      ]),
+    ).toEqual(Array(3).fill('negative'));
+    expect(ids('not faster than before')).toEqual([]);
+    expect(ids('the remote is half of what i paid for the player')).toEqual([]);
+    expect(ids('to get back to the menu press menu')).toEqual([]);
+    expect(ids('it sends me back to the main menu')).toEqual(['runaround']);
+  });
+
   it('knows product and service words the VADER lexicon lacks', () => {
     // Before the domain words, the first two scored −0.04 (neutral) and +0.38 (positive).
     expect(label('The billing page is a nightmare.')).toBe('negative');

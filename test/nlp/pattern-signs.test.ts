@@ -8,7 +8,12 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SHIPPED_MODEL } from '../../src/nlp/analyzer.ts';
 import { PATTERNS, patternsOf, withoutLookbehinds } from '../../src/nlp/features.ts';
-import { type Example, PATTERN_SIGNS, trainLogistic } from '../../src/nlp/training/train.ts';
+import {
+  type Example,
+  PATTERN_SIGNS,
+  trainLogistic,
+  withPatternPriors,
+} from '../../src/nlp/training/train.ts';
 import { testAnalyzer } from '../helpers/deps.ts';
 
 describe('pattern weights keep their sign', () => {
@@ -46,6 +51,45 @@ describe('pattern weights keep their sign', () => {
     expect(weights.get('p:recommend') ?? 0).toBeGreaterThanOrEqual(0);
     // Free features still learn.
     expect(weights.get('w:word0') ?? 0).toBeGreaterThan(0);
+  });
+
+  it('a pattern the data never showed gets the median weight of the patterns of its sign it did', () => {
+    const weights = new Map([
+      ['p:refund', -1.2],
+      ['p:waste', -0.2],
+      ['p:avoid', -0.6],
+      // Seen, but held at 0 by its sign: the data's word, kept (and no part of the median).
+      ['p:cancel-switch', 0],
+      ['p:praise-idiom', 1.5],
+      ['p:resolved', 0.9],
+      ['p:recommend', 0.1],
+      ['w:late', -3],
+    ]);
+    const seen = new Set(weights.keys());
+    withPatternPriors(weights, (key) => seen.has(key));
+    expect(weights.get('p:late')).toBeCloseTo(-0.6, 10);
+    expect(weights.get('p:wrong-item')).toBeCloseTo(-0.6, 10);
+    expect(weights.get('p:quick-service')).toBeCloseTo(0.9, 10);
+    expect(weights.get('p:cancel-switch')).toBe(0);
+    expect(weights.get('p:refund')).toBe(-1.2);
+    for (const key of PATTERN_SIGNS.keys()) expect(weights.has(key), key).toBe(true);
+  });
+
+  it('in training: a pattern no text holds still speaks, with its sign', () => {
+    const examples: Example[] = Array.from({ length: 40 }, (_, i) => ({
+      set: 's',
+      features: new Map([
+        [i % 2 ? 'p:refund' : 'p:resolved', 1],
+        ['bias', 1],
+      ]),
+      y: i % 2 ? 0 : 1,
+      weight: 1,
+      binary: i % 2 ? 0 : 1,
+    }));
+    const weights = trainLogistic(examples);
+    expect(weights.get('p:late')).toBe(weights.get('p:refund'));
+    expect(weights.get('p:quick-service')).toBe(weights.get('p:resolved'));
+    expect(weights.get('p:refund') ?? 0).toBeLessThan(0);
   });
 
   it('in the shipped model', () => {

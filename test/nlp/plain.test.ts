@@ -107,6 +107,9 @@ describe('news about the brand', () => {
       'Acme is closing its Leeds store.',
       'BREAKING: Acme CEO Jane Doe announced a new plan.',
       'Acme is set to release the Pro 2 on March 3.',
+      'Acme now offers a student discount.',
+      "Acme's spring collection drops on Friday.",
+      'Acme will close its downtown branch on Sunday for renovations.',
     ]);
   });
 
@@ -117,6 +120,8 @@ describe('news about the brand', () => {
       "Acme updated the app again and now I can't log in.",
       'Acme changed my plan without asking.',
       'I ordered an Acme blender yesterday.',
+      // A drop with no date is no release.
+      "Acme's prices drop again.",
     ]) {
       expect(hasReason(acme(text), 'news'), text).toBe(false);
     }
@@ -160,6 +165,8 @@ describe('plain accounts of dealings with the brand', () => {
       'I upgraded to Acme Pro today.',
       'Acme headphones come in black and white.',
       'Downloaded the Acme app to track my parcel.',
+      // Employment (+0.62 before, "works" +0.45).
+      'My sister works at Acme.',
     ]);
   });
 
@@ -176,6 +183,8 @@ describe('plain accounts of dealings with the brand', () => {
       "Acme's delivery driver left my parcel in the rain.",
       'Renewed my Acme membership for another year.',
       'I ordered an Acme blender yesterday!',
+      // Works for the writer: praise, not employment.
+      'Acme works for me.',
     ]) {
       expect(hasReason(acme(text), 'fact'), text).toBe(false);
     }

@@ -108,7 +108,33 @@ export function trainLogistic(
       }
     }
   }
+  withPatternPriors(weights, (key) => (counts.get(key) ?? 0) >= options.minCount);
   return weights;
+}
+
+/**
+ * Gives each pattern the data never showed (no weight after training) the median weight of the
+ * patterns of its sign that it did show. The public sets hold few of the phrasings support cares
+ * about ("stayed on the phone until it worked", "sent it to my old address"): left without a weight,
+ * such a pattern spoke only through the lexicon's share of its valence, too weakly to outweigh
+ * the words around it ("was working" −1.2 from reviews of things that no longer were).
+ */
+export function withPatternPriors(weights: Map<string, number>, learned: (key: string) => boolean): void {
+  const median = (sign: number): number => {
+    const sizes = [...PATTERN_SIGNS]
+      .filter(([key, s]) => s === sign && learned(key) && sign * (weights.get(key) ?? 0) > 0)
+      .map(([key]) => Math.abs(weights.get(key) as number))
+      .sort((a, b) => a - b);
+    if (sizes.length === 0) return 0;
+    const middle = sizes.length >> 1;
+    return sizes.length % 2 === 1
+      ? (sizes[middle] as number)
+      : ((sizes[middle - 1] as number) + (sizes[middle] as number)) / 2;
+  };
+  const priors = new Map([1, -1].map((sign) => [sign, sign * median(sign)]));
+  for (const [key, sign] of PATTERN_SIGNS) {
+    if (!weights.has(key)) weights.set(key, priors.get(sign) ?? 0);
+  }
 }
 
 export function predictRaw(weights: ReadonlyMap<string, number>, features: Features): number {
