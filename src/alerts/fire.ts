@@ -10,6 +10,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { type RawBuilder, sql } from 'kysely';
+import { insertRecords } from '../../db/json.ts';
 import type { Executor } from '../../db/queries/brands.ts';
 import type { AlertRuleRow, IncidentRow, Severity } from '../../db/schema.ts';
 import { zoneOffsetMs } from '../analytics/time.ts';
@@ -352,24 +353,22 @@ export async function recordHeldEvents(
   const incidentOf = new Map(
     incidents.rows.map((r) => [r.group_key, { id: Number(r.id), opened: r.opened }]),
   );
-  const events = await db
-    .insertInto('alert_events')
-    .values(
-      held.map(({ firing: f, digestDue }) => ({
-        incident_id: incidentOf.get(f.groupKey)?.id ?? 0,
-        rule_id: rule.id,
-        dedupe_key: f.dedupeKey,
-        mention_id: f.mentionId ?? null,
-        severity: f.severity,
-        summary: f.summary,
-        details: JSON.stringify(f.details),
-        created_at: now,
-        digest_due_at: digestDue,
-      })),
-    )
-    .returning(['id', 'dedupe_key'])
-    .execute();
-  const eventOf = new Map(events.map((e) => [e.dedupe_key, Number(e.id)]));
+  // One jsonb parameter for the batch (a poll's negative mentions can be hundreds of events).
+  const records = held.map(({ firing: f, digestDue }) => ({
+    incident_id: incidentOf.get(f.groupKey)?.id ?? 0,
+    rule_id: rule.id,
+    dedupe_key: f.dedupeKey,
+    mention_id: f.mentionId ?? null,
+    severity: f.severity,
+    summary: f.summary,
+    details: f.details,
+    created_at: now,
+    digest_due_at: digestDue,
+  }));
+  const events = await sql<{ id: string | number; dedupe_key: string }>`
+    ${insertRecords('alert_events', records, EVENT_RECORD)}
+    returning id, dedupe_key`.execute(db);
+  const eventOf = new Map(events.rows.map((e) => [e.dedupe_key, Number(e.id)]));
   const opening = new Set(keys.filter((k) => incidentOf.get(k)?.opened));
   return held.map(({ firing: f, held: why }) => {
     const incident = incidentOf.get(f.groupKey);
@@ -386,6 +385,19 @@ export async function recordHeldEvents(
     };
   });
 }
+
+/** The columns an alert event is written with, and their types (see `insertRecords`). */
+const EVENT_RECORD = {
+  incident_id: 'bigint',
+  rule_id: 'integer',
+  dedupe_key: 'text',
+  mention_id: 'bigint',
+  severity: 'text',
+  summary: 'text',
+  details: 'jsonb',
+  created_at: 'timestamptz',
+  digest_due_at: 'timestamptz',
+};
 
 /** The incident's events since channels were last told, newest first (the new event excluded). */
 async function pendingEvents(
