@@ -74,9 +74,10 @@ export const PATTERNS: readonly Pattern[] = [
   },
   { id: 'waste', re: /\bwaste\s+of\s+(?:money|time|space)\b/, valence: -2.0 },
   {
-    // "still waiting", "no reply", "support has not replied in 3 days", "never heard back".
+    // "still waiting", "no reply", "support has not replied in 3 days", "never heard back", "their hold
+    // music has been playing for 50 minutes".
     id: 'still-waiting',
-    re: /\b(?:still|been)\s+waiting\b|\bbeen\s+on\s+hold\b|\bon\s+hold\s+(?:for|since)\b|\b(?:hours?|minutes?|mins?)\s+on\s+hold\b|\bno\s+(?:reply|response|answer|one\s+(?:answers|answered|called))\b|\b(?:has|have|had)\s*(?:n[o']t|never)\s+(?:replied|responded|answered|got(?:ten)?\s+back|heard\s+back|called\s+(?:me\s+)?back)\b|\bnever\s+(?:replied|responded|heard\s+back|got\s+back|called\s+(?:me\s+)?back)\b|\bno\s+one\s+(?:has\s+)?(?:replied|responded|answered|got\s+back)\b|(?<!\b(?:only|just|barely|never)\s+)\bwaited\s+(?:for\s+)?(?:over\s+|almost\s+|nearly\s+|about\s+|more\s+than\s+)?(?:an?|one|two|three|four|five|six|\d+)\s+(?:minutes?|mins?|hours?|hrs?|days?|weeks?)\b|\b(?:it['’]?s|it\s+has|has)\s+been\s+(?:over\s+|almost\s+|nearly\s+|more\s+than\s+)?(?:an?|one|two|three|four|five|six|\d+)\s+(?:days?|weeks?|months?)(?=\s*(?:[.!,;]|$|and\s+(?:still|nothing|no)\b))/,
+    re: /\b(?:still|been)\s+waiting\b|\bbeen\s+on\s+hold\b|\bhold\s+music\b|\bon\s+hold\s+(?:for|since)\b|\b(?:hours?|minutes?|mins?)\s+on\s+hold\b|\bno\s+(?:reply|response|answer|one\s+(?:answers|answered|called))\b|\b(?:has|have|had)\s*(?:n[o']t|never)\s+(?:replied|responded|answered|got(?:ten)?\s+back|heard\s+back|called\s+(?:me\s+)?back)\b|\bnever\s+(?:replied|responded|heard\s+back|got\s+back|called\s+(?:me\s+)?back)\b|\bno\s+one\s+(?:has\s+)?(?:replied|responded|answered|got\s+back)\b|(?<!\b(?:only|just|barely|never)\s+)\bwaited\s+(?:for\s+)?(?:over\s+|almost\s+|nearly\s+|about\s+|more\s+than\s+)?(?:an?|one|two|three|four|five|six|\d+)\s+(?:minutes?|mins?|hours?|hrs?|days?|weeks?)\b|\b(?:it['’]?s|it\s+has|has)\s+been\s+(?:over\s+|almost\s+|nearly\s+|more\s+than\s+)?(?:an?|one|two|three|four|five|six|\d+)\s+(?:days?|weeks?|months?)(?=\s*(?:[.!,;]|$|and\s+(?:still|nothing|no)\b))/,
     valence: -2.0,
   },
   {
@@ -86,7 +87,7 @@ export const PATTERNS: readonly Pattern[] = [
   },
   {
     id: 'broken',
-    re: /\b(?:broke|broken|crash(?:es|ed|ing)?|freez(?:es|ing)|froze|fail(?:s|ed|ing)?|stuck|dead|tim(?:es|ed|ing)\s+out|drain(?:s|ed|ing)?\s+(?:my\s+|the\s+)?battery|(?:please|pls|plz)\s+fix|(?:shrank|shrunk|faded|fell\s+apart|came\s+apart|ripped|tore|peeled|pilled|frayed)\s+(?:\w+\s+){0,3}?after|(?:second|third|fourth|fifth|2nd|3rd|4th|5th)\s+(?:\w+\s+){0,2}?(?:this|in\s+(?:a|one|the\s+same))\s+(?:week|month|year))\b/,
+    re: /\b(?:broke|broken|crash(?:es|ed|ing)?|freez(?:es|ing)|froze|fail(?:s|ed|ing)?|stuck|dead|tim(?:es|ed|ing)\s+out|drain(?:s|ed|ing)?\s+(?:my\s+|the\s+)?battery|(?:please|pls|plz)\s+fix|(?:shrank|shrunk|faded|fell\s+apart|came\s+apart|ripped|tore|peeled|pilled|frayed)\s+(?:\w+\s+){0,3}?after|(?:arrived|came|showed\s+up|turned\s+up)\s+(?:\w+\s+){0,2}?(?:in\s+pieces|smashed|shattered|cracked|dented|crushed)|(?:second|third|fourth|fifth|2nd|3rd|4th|5th)\s+(?:\w+\s+){0,2}?(?:this|in\s+(?:a|one|the\s+same))\s+(?:week|month|year))\b/,
     valence: -2.0,
   },
   {

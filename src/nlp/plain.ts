@@ -316,15 +316,22 @@ function announces({ read, first, last, features, unscored }: BrandStatement): b
   // "Acme's spring collection drops on Friday" is a release, though wink tags that "drops" a noun;
   // "prices drop" is no news.
   const releases = (i: number) => lemmas[i] === 'drop' && RELEASE_DATES.has(normals[i + 1] as string);
+  // wink tags many a verb after a name a noun: "Acme sponsors the…", "Acme launches a…", "hosts a…".
+  const tagNoun = (i: number) =>
+    pos[i] === 'NOUN' &&
+    NEWS_VERBS.has(lemmas[i] as string) &&
+    (normals[i] as string).endsWith('s') &&
+    (pos[i + 1] === 'DET' || pos[i + 1] === 'PRON');
   // "Acme's new ad campaign starts", "Acme CEO Jane Doe announced": up to four words of the subject.
-  const inSubject = (i: number) => SUBJECT_TAGS.has(pos[i] as string) && !releases(i);
+  const inSubject = (i: number) => SUBJECT_TAGS.has(pos[i] as string) && !releases(i) && !tagNoun(i);
   for (let taken = 0; at <= last && taken < 4 && inSubject(at); taken++) at++;
   for (let taken = 0; at <= last && taken < 4 && AUXILIARIES.has(normals[at] as string); taken++) at++;
   // "Acme will be at CES next week": where the brand will be is news too.
   const isAt = normals[at - 1] === 'be' && (normals[at] === 'at' || normals[at] === 'in');
   const verb = lemmas[at] as string;
   // After an auxiliary a news verb is one though tagged an adjective ("Acme will close its branch").
-  const verbal = pos[at] === 'VERB' || (pos[at] === 'ADJ' && AUXILIARIES.has(normals[at - 1] as string));
+  const verbal =
+    pos[at] === 'VERB' || tagNoun(at) || (pos[at] === 'ADJ' && AUXILIARIES.has(normals[at - 1] as string));
   const news = verb === 'drop' ? releases(at) : verbal && NEWS_VERBS.has(verb);
   const opensWithNews = at <= last && (news || isAt);
   // The whole sentence is read for a judgement only where its opening is news.

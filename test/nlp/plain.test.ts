@@ -110,6 +110,9 @@ describe('news about the brand', () => {
       'Acme now offers a student discount.',
       "Acme's spring collection drops on Friday.",
       'Acme will close its downtown branch on Sunday for renovations.',
+      // wink tags these verbs nouns after the name.
+      'Acme sponsors the local football team.',
+      'Acme launches a podcast about home cooking.',
     ]);
   });
 
@@ -120,8 +123,9 @@ describe('news about the brand', () => {
       "Acme updated the app again and now I can't log in.",
       'Acme changed my plan without asking.',
       'I ordered an Acme blender yesterday.',
-      // A drop with no date is no release.
+      // A drop with no date is no release; a plural noun is no verb.
       "Acme's prices drop again.",
+      "Acme's updates broke everything.",
     ]) {
       expect(hasReason(acme(text), 'news'), text).toBe(false);
     }
@@ -183,8 +187,9 @@ describe('plain accounts of dealings with the brand', () => {
       "Acme's delivery driver left my parcel in the rain.",
       'Renewed my Acme membership for another year.',
       'I ordered an Acme blender yesterday!',
-      // Works for the writer: praise, not employment.
+      // Works for the writer: praise, not employment. Arrived broken.
       'Acme works for me.',
+      'Two of the six Acme glasses arrived in pieces.',
     ]) {
       expect(hasReason(acme(text), 'fact'), text).toBe(false);
     }
