@@ -470,8 +470,13 @@ function recounts({ read, first, last, features, unscored }: BrandStatement): bo
     if (!DEALINGS_VERBS.has(lemmas[i] as string) && !employs) return false;
     verbs++;
   }
-  return brand && verbs === 1 && !judges(read, first, last, features);
+  // "My Acme order is out for delivery today.": a parcel's status, with no verb of its own.
+  const status = verbs === 0 && PARCEL_STATUS.test(read.lower.slice(read.starts[first], read.ends[last]));
+  return brand && (verbs === 1 || status) && !judges(read, first, last, features);
 }
+
+/** Where a parcel is: "out for delivery", "on its way", "in transit". */
+const PARCEL_STATUS = /\b(?:out\s+for\s+delivery|on\s+(?:its|their)\s+way|in\s+transit)\b/;
 
 export type PlainKind = 'asks' | 'news' | 'fact';
 

@@ -486,8 +486,10 @@ describe('analyzer rules, with small written examples', () => {
         'Switched to Acme last year and my phone bill is half what it was.',
         'The Acme headphones block out my entire commute.',
         'The Acme courier called ahead and waited while I got downstairs.',
+        // −0.81 before ("vacuum" −1.03, "dog" −0.74).
+        'The Acme vacuum picks up everything, even dog hair.',
       ]),
-    ).toEqual(Array(7).fill('positive'));
+    ).toEqual(Array(8).fill('positive'));
     expect(
       acmeLabels([
         'The Acme shirt shrank two sizes after one wash.',

@@ -169,8 +169,9 @@ describe('plain accounts of dealings with the brand', () => {
       'I upgraded to Acme Pro today.',
       'Acme headphones come in black and white.',
       'Downloaded the Acme app to track my parcel.',
-      // Employment (+0.62 before, "works" +0.45).
+      // Employment (+0.62 before, "works" +0.45), and a parcel's status (+0.76: "out for" +0.97).
       'My sister works at Acme.',
+      'My Acme order is out for delivery today.',
     ]);
   });
 
@@ -190,6 +191,7 @@ describe('plain accounts of dealings with the brand', () => {
       // Works for the writer: praise, not employment. Arrived broken.
       'Acme works for me.',
       'Two of the six Acme glasses arrived in pieces.',
+      'My Acme order is still on its way.',
     ]) {
       expect(hasReason(acme(text), 'fact'), text).toBe(false);
     }
