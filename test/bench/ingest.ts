@@ -30,6 +30,7 @@
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { dirname } from 'node:path';
 import { performance as nodePerformance } from 'node:perf_hooks';
@@ -338,6 +339,12 @@ async function oneWorker(
 
 const WORKER_FILE = fileURLToPath(new URL('./ingest-worker.ts', import.meta.url));
 const REPO_ROOT = dirname(dirname(dirname(WORKER_FILE)));
+/** The heap caps `npm start` runs earshot with (package.json's start script): the workers run the same. */
+const START_HEAP_FLAGS: string[] = (
+  JSON.parse(readFileSync(`${REPO_ROOT}/package.json`, 'utf8')) as { scripts: { start: string } }
+).scripts.start
+  .split(/\s+/)
+  .filter((arg) => arg.startsWith('--max-'));
 
 async function workerProcesses(
   url: string,
@@ -352,8 +359,7 @@ async function workerProcesses(
     // `--import tsx` works for processes (only worker threads need nlp.ts's eval bootstrap).
     const child = fork(WORKER_FILE, [], {
       cwd: REPO_ROOT,
-      // The young-generation cap `npm start` runs earshot with (package.json).
-      execArgv: ['--max-semi-space-size=8', '--import', import.meta.resolve('tsx')],
+      execArgv: [...START_HEAP_FLAGS, '--import', import.meta.resolve('tsx')],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     children.push(child);
