@@ -30,7 +30,6 @@
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { dirname } from 'node:path';
 import { performance as nodePerformance } from 'node:perf_hooks';
@@ -43,6 +42,7 @@ import { createRule } from '../../src/alerts/rules.ts';
 import type { Runtime } from '../../src/bootstrap.ts';
 import { createBrand } from '../../src/catalog/brands.ts';
 import { createSource } from '../../src/catalog/sources.ts';
+import { START_HEAP_FLAGS } from '../helpers/earshot-process.ts';
 import { type FakeUpstream, startFakeUpstream } from '../helpers/fake-upstream.ts';
 import { startThrowawayPostgres, type ThrowawayPostgres } from '../helpers/postgres.ts';
 import { intArg } from './args.ts';
@@ -339,12 +339,6 @@ async function oneWorker(
 
 const WORKER_FILE = fileURLToPath(new URL('./ingest-worker.ts', import.meta.url));
 const REPO_ROOT = dirname(dirname(dirname(WORKER_FILE)));
-/** The heap caps `npm start` runs earshot with (package.json's start script): the workers run the same. */
-const START_HEAP_FLAGS: string[] = (
-  JSON.parse(readFileSync(`${REPO_ROOT}/package.json`, 'utf8')) as { scripts: { start: string } }
-).scripts.start
-  .split(/\s+/)
-  .filter((arg) => arg.startsWith('--max-'));
 
 async function workerProcesses(
   url: string,

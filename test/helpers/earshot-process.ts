@@ -4,11 +4,22 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import pg from 'pg';
 import { TEST_DATABASE_URL } from './db.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
+
+/**
+ * The heap caps `npm start` runs earshot with (package.json's start script, `--max-…` flags): the
+ * processes these tests start, and the ingest benchmark's workers, run with the same.
+ */
+export const START_HEAP_FLAGS: readonly string[] = (
+  JSON.parse(readFileSync(resolve(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }
+).scripts.start
+  .split(/\s+/)
+  .filter((arg) => arg.startsWith('--max-'));
 
 export type Started = {
   child: ChildProcess;
@@ -38,7 +49,7 @@ export function exitOf(child: ChildProcess): Promise<number | null> {
  * printed one), rejects if it exits first. A worker (EARSHOT_ROLE=worker) listens too, for /health.
  */
 export function startEarshot(env: Record<string, string>): Promise<Started> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/node.ts'], {
+  const child = spawn(process.execPath, [...START_HEAP_FLAGS, '--import', 'tsx', 'src/node.ts'], {
     cwd: ROOT,
     // The fake upstreams and receivers listen on loopback, which earshot refuses by default.
     env: {
