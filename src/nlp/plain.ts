@@ -328,11 +328,10 @@ function announces({ read, first, last, features, unscored }: BrandStatement): b
   for (let taken = 0; at <= last && taken < 4 && AUXILIARIES.has(normals[at] as string); taken++) at++;
   // "Acme will be at CES next week": where the brand will be is news too.
   const isAt = normals[at - 1] === 'be' && (normals[at] === 'at' || normals[at] === 'in');
-  const verb = lemmas[at] as string;
   // After an auxiliary a news verb is one though tagged an adjective ("Acme will close its branch").
   const verbal =
     pos[at] === 'VERB' || tagNoun(at) || (pos[at] === 'ADJ' && AUXILIARIES.has(normals[at - 1] as string));
-  const news = verb === 'drop' ? releases(at) : verbal && NEWS_VERBS.has(verb);
+  const news = releases(at) || (verbal && NEWS_VERBS.has(lemmas[at] as string));
   const opensWithNews = at <= last && (news || isAt);
   // The whole sentence is read for a judgement only where its opening is news.
   return opensWithNews && !judges(read, first, last, features);

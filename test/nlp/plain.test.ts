@@ -13,6 +13,15 @@ function expectPlain(analyze: (text: string) => Analysis, kind: PlainKind, texts
   }
 }
 
+/** No text has a reason of `kind`: each is left to the model or to another kind. */
+function expectNotPlain(
+  analyze: (text: string) => Analysis,
+  kind: PlainKind,
+  texts: readonly string[],
+): void {
+  for (const text of texts) expect(hasReason(analyze(text), kind), text).toBe(false);
+}
+
 /** Whether a text has a reason of `kind`. */
 const hasReason = (result: Analysis, kind: PlainKind) => result.reasons.some((r) => r.kind === kind);
 
@@ -45,7 +54,7 @@ describe('questions that ask for information', () => {
   });
 
   it('leave questions that complain, chase or are rhetorical to the model', () => {
-    for (const text of [
+    expectNotPlain(acme, 'asks', [
       'Is Acme down?',
       'Why is my Acme order still not here?',
       'When will my Acme refund arrive?',
@@ -58,9 +67,7 @@ describe('questions that ask for information', () => {
       'Is the Acme app crashing for anyone else?',
       'How do I get a refund for this broken Acme kettle?',
       'Is Acme worth it?',
-    ]) {
-      expect(hasReason(acme(text), 'asks'), text).toBe(false);
-    }
+    ]);
     expect(acme('Is Acme down?').label).toBe('negative');
     expect(acme('How do I get a refund for this broken Acme kettle?').label).toBe('negative');
   });
@@ -117,7 +124,7 @@ describe('news about the brand', () => {
   });
 
   it('leaves news that carries a judgement, and first-person posts, out of the news', () => {
-    for (const text of [
+    expectNotPlain(acme, 'news', [
       'Acme is recalling 10,000 kettles over a wiring fault.',
       'Acme raised prices on its basic plan from $10 to $12.',
       "Acme updated the app again and now I can't log in.",
@@ -126,9 +133,7 @@ describe('news about the brand', () => {
       // A drop with no date is no release; a plural noun is no verb.
       "Acme's prices drop again.",
       "Acme's updates broke everything.",
-    ]) {
-      expect(hasReason(acme(text), 'news'), text).toBe(false);
-    }
+    ]);
     expect(acme('Acme is recalling 10,000 kettles over a wiring fault.').label).toBe('negative');
   });
 
@@ -176,7 +181,7 @@ describe('plain accounts of dealings with the brand', () => {
   });
 
   it('leaves stories with a point, judgements and other verbs to the model', () => {
-    for (const text of [
+    expectNotPlain(acme, 'fact', [
       // A mismatch (two verbs), a wait, a repeat, a contrast, a comparison, a judgement, a question.
       'I ordered a blender from Acme and got a toaster.',
       'I ordered from Acme two weeks ago.',
@@ -192,9 +197,7 @@ describe('plain accounts of dealings with the brand', () => {
       'Acme works for me.',
       'Two of the six Acme glasses arrived in pieces.',
       'My Acme order is still on its way.',
-    ]) {
-      expect(hasReason(acme(text), 'fact'), text).toBe(false);
-    }
+    ]);
     expect(acme('I ordered from Acme but it never arrived.').label).toBe('negative');
   });
 
